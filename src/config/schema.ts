@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+const port = z.number().int().min(0).max(65535);
+
+/** The whole configuration with its defaults. Every key can come from a file, TARMAC_* or a flag. */
+export const configSchema = z
+  .object({
+    home: z.string().min(1),
+    bind: z.string().ip().or(z.literal('localhost')).default('127.0.0.1'),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    ports: z
+      .object({
+        ingress: port.default(8080),
+        api: port.default(8090),
+        registry: port.default(8091),
+      })
+      .strict()
+      .default({}),
+    /** Base domain of service URLs: SERVICE-PROJECT_NUMBER.REGION.<domain>. */
+    domain: z
+      .string()
+      .regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, 'a DNS name such as run.localhost')
+      .default('run.localhost'),
+    defaultRegion: z.string().regex(/^[a-z]+-[a-z]+[0-9]+$/, 'a region such as us-central1').default('us-central1'),
+    defaultProject: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'a project ID: 6-30 lowercase letters, digits, hyphens')
+      .default('tarmac-project'),
+    engine: z
+      .object({
+        /** Docker API endpoint: unix:///path.sock or tcp://host:port; empty = detect. */
+        host: z.string().default(''),
+        /** Install and start Podman when no engine is reachable (root on Debian/Ubuntu). */
+        provision: z.boolean().default(true),
+      })
+      .strict()
+      .default({}),
+    serving: z
+      .object({
+        idleTimeoutSeconds: z.number().int().min(1).max(86_400).default(900),
+        targetUtilization: z.number().min(0.1).max(1).default(0.6),
+      })
+      .strict()
+      .default({}),
+    builds: z
+      .object({
+        parallelism: z.number().int().min(1).max(64).default(1),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+export type ParsedConfig = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,19 @@
+/**
+ * Numbered migrations. Each subsystem owns a range so parallel work never collides:
+ * 1-99 core, 100s identity, 200s registry, 300s services, 400s builds, 500s scheduler, 600s telemetry.
+ */
+export interface Migration {
+  id: number;
+  name: string;
+  up: string;
+}
+
+const core: Migration[] = [
+  {
+    id: 1,
+    name: 'meta',
+    up: `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  },
+];
+
+export const MIGRATIONS: readonly Migration[] = [...core];
