@@ -98,9 +98,13 @@ function readFile(path: string): Json {
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
     return parsed as Json;
   } catch (e) {
-    throw new TarmacError('INVALID_ARGUMENT', `config file ${path} is not a JSON object: ${(e as Error).message}`, {
-      reason: 'BAD_CONFIG',
-    });
+    throw new TarmacError(
+      'INVALID_ARGUMENT',
+      `config file ${path} is not a JSON object: ${(e as Error).message}`,
+      {
+        reason: 'BAD_CONFIG',
+      },
+    );
   }
 }
 
@@ -119,7 +123,9 @@ export function loadConfig(opts: LoadOptions = {}): ParsedConfig {
   }
   if (!fromEnv.engine && env.DOCKER_HOST) setPath(fromEnv, 'engine.host', env.DOCKER_HOST);
   const home = resolve(
-    (fromFlags.home as string | undefined) ?? (fromEnv.home as string | undefined) ?? join(homedir(), '.tarmac'),
+    (fromFlags.home as string | undefined) ??
+      (fromEnv.home as string | undefined) ??
+      join(homedir(), '.tarmac'),
   );
   const file = opts.file ?? flags.config ?? env.TARMAC_CONFIG ?? join(home, 'config.json');
   const explicit = Boolean(opts.file ?? flags.config ?? env.TARMAC_CONFIG);

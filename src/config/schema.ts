@@ -21,7 +21,10 @@ export const configSchema = z
       .string()
       .regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, 'a DNS name such as run.localhost')
       .default('run.localhost'),
-    defaultRegion: z.string().regex(/^[a-z]+-[a-z]+[0-9]+$/, 'a region such as us-central1').default('us-central1'),
+    defaultRegion: z
+      .string()
+      .regex(/^[a-z]+-[a-z]+[0-9]+$/, 'a region such as us-central1')
+      .default('us-central1'),
     defaultProject: z
       .string()
       .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'a project ID: 6-30 lowercase letters, digits, hyphens')

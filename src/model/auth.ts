@@ -30,5 +30,4 @@ export interface InvokeRequest {
 }
 
 export type InvokeDecision =
-  | { allow: true; principal: Principal }
-  | { allow: false; status: 401 | 403 | 404; message: string };
+  { allow: true; principal: Principal } | { allow: false; status: 401 | 403 | 404; message: string };

@@ -56,8 +56,7 @@ export interface RouteSpec {
 }
 
 export type RevisionReadiness =
-  | { ready: true }
-  | { ready: false; reason: string; message: string; logTail: string[] };
+  { ready: true } | { ready: false; reason: string; message: string; logTail: string[] };
 
 /** What the data plane offers the reconciler. Implemented by src/serving. */
 export interface DataPlane {

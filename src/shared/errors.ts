@@ -95,7 +95,10 @@ export function toRpcStatus(err: TarmacError): {
 } {
   const details = [...err.details];
   if (err.fieldViolations.length > 0) {
-    details.push({ '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: err.fieldViolations });
+    details.push({
+      '@type': 'type.googleapis.com/google.rpc.BadRequest',
+      fieldViolations: err.fieldViolations,
+    });
   }
   return { code: HTTP_STATUS[err.code], message: err.message, status: err.code, details };
 }

@@ -108,7 +108,12 @@ export function sendJson(
   res.end(text);
 }
 
-export function sendText(res: ServerResponse, status: number, text: string, contentType = 'text/plain'): void {
+export function sendText(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  contentType = 'text/plain',
+): void {
   res.writeHead(status, {
     'content-type': `${contentType}; charset=utf-8`,
     'content-length': Buffer.byteLength(text),

@@ -1,4 +1,4 @@
-import { pino, type Logger, type LevelWithSilent } from 'pino';
+import { pino, destination as pinoDestination, type Logger, type LevelWithSilent } from 'pino';
 
 export type { Logger };
 
@@ -26,7 +26,7 @@ export function createLogger(level: LevelWithSilent, destination?: NodeJS.Writab
         censor: '[redacted]',
       },
     },
-    destination ?? pino.destination({ fd: 2, sync: false }),
+    destination ?? pinoDestination({ fd: 2, sync: false }),
   );
 }
 

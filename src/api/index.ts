@@ -1,0 +1,1 @@
+export { createApiServer, sendError, type RouteModule } from './server.ts';

@@ -1,0 +1,77 @@
+import { loadConfig, CONFIG_FLAGS } from './config/index.ts';
+import { isTarmacError } from './shared/index.ts';
+import { startPlatform } from './platform.ts';
+
+/** Splits `--key=value` / `--key value` flags that config understands off argv. */
+export function parseServeFlags(argv: string[]): Record<string, string> {
+  const flags: Record<string, string> = {};
+  const known = new Set([...CONFIG_FLAGS, 'config']);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith('--')) throw new UsageError(`unexpected argument: ${a}`);
+    const eq = a.indexOf('=');
+    const name = a.slice(2, eq === -1 ? undefined : eq);
+    if (!known.has(name))
+      throw new UsageError(`unknown flag: --${name} (known: ${[...known].map((k) => `--${k}`).join(', ')})`);
+    const value = eq === -1 ? argv[++i] : a.slice(eq + 1);
+    if (value === undefined) throw new UsageError(`flag --${name} needs a value`);
+    flags[name] = value;
+  }
+  return flags;
+}
+
+export class UsageError extends Error {}
+
+/** `tarmac serve`: load config, start, print where things are, drain on SIGINT/SIGTERM. */
+export async function serve(argv: string[]): Promise<void> {
+  const config = loadConfig({ flags: parseServeFlags(argv) });
+  const platform = await startPlatform(config);
+  const u = platform.urls;
+  process.stdout.write(
+    [
+      `tarmac is running (state in ${platform.paths.home})`,
+      `  ingress   ${u.ingress}   (service URLs: http://SERVICE-PROJECT_NUMBER.${config.defaultRegion}.${config.domain}:${platform.listeners.ingress.port})`,
+      `  api       ${u.api}`,
+      `  registry  ${u.registry}`,
+      '',
+    ].join('\n'),
+  );
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`received ${signal}, draining...\n`);
+    platform.dispose().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        process.stderr.write(`error while stopping: ${String(e)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** Entry for bin/tarmac: local commands here, everything else goes to the CLI. */
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    if (cmd === 'serve') {
+      await serve(rest);
+      return -1; // keep running
+    }
+    process.stderr.write(`ERROR: unknown command ${cmd ?? '(none)'}. Try: tarmac serve\n`);
+    return 2;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`ERROR: ${e.message}\n`);
+      return 2;
+    }
+    if (isTarmacError(e)) {
+      process.stderr.write(`ERROR: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}

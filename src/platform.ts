@@ -1,0 +1,123 @@
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdirSync } from 'node:fs';
+import { statePaths, type ParsedConfig, type StatePaths } from './config/index.ts';
+import { openDatabase, MetaRepo, type Db } from './store/index.ts';
+import { createApiServer, type RouteModule } from './api/index.ts';
+import {
+  DisposeStack,
+  SystemClock,
+  closeServer,
+  createLogger,
+  listen,
+  sendJson,
+  uuid,
+  type Clock,
+  type Logger,
+} from './shared/index.ts';
+
+export interface PlatformOptions {
+  logger?: Logger;
+  clock?: Clock;
+}
+
+export interface Listeners {
+  ingress: AddressInfo;
+  api: AddressInfo;
+  registry: AddressInfo;
+}
+
+/** The one composition root: builds every subsystem from config and owns their lifecycle. */
+export class Platform {
+  readonly paths: StatePaths;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly db: Db;
+  readonly meta: MetaRepo;
+  /** Stable id of this installation (one TARMAC_HOME); labels every container it creates. */
+  readonly installationId: string;
+  private readonly stack = new DisposeStack();
+  private addrs: Listeners | undefined;
+
+  constructor(
+    readonly config: ParsedConfig,
+    opts: PlatformOptions = {},
+  ) {
+    this.paths = statePaths(config.home);
+    mkdirSync(this.paths.home, { recursive: true, mode: 0o700 });
+    this.logger = opts.logger ?? createLogger(config.logLevel);
+    this.clock = opts.clock ?? new SystemClock();
+    this.db = openDatabase(this.paths.database);
+    this.stack.push(() => {
+      this.db.close();
+    });
+    this.meta = new MetaRepo(this.db);
+    this.installationId = this.meta.getOrCreate('installation_id', uuid);
+  }
+
+  get listeners(): Listeners {
+    if (!this.addrs) throw new Error('platform not started');
+    return this.addrs;
+  }
+
+  /** Base URLs of the three listeners, as clients on this machine reach them. */
+  get urls(): { ingress: string; api: string; registry: string } {
+    const host = (a: AddressInfo): string =>
+      `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+    const l = this.listeners;
+    return { ingress: host(l.ingress), api: host(l.api), registry: host(l.registry) };
+  }
+
+  async start(): Promise<void> {
+    const { bind, ports } = this.config;
+    const api = createApiServer(this.routeModules(), this.logger);
+    const ingress = createServer(this.ingressHandler());
+    const registry = createServer(this.registryHandler());
+    const addrs = {
+      api: await this.serve(api, bind, ports.api),
+      ingress: await this.serve(ingress, bind, ports.ingress),
+      registry: await this.serve(registry, bind, ports.registry),
+    };
+    this.addrs = addrs;
+  }
+
+  dispose(): Promise<void> {
+    return this.stack.dispose();
+  }
+
+  private async serve(server: Server, host: string, port: number): Promise<AddressInfo> {
+    const addr = await listen(server, host, port);
+    this.stack.push(() => closeServer(server));
+    return addr;
+  }
+
+  private routeModules(): RouteModule[] {
+    return [];
+  }
+
+  private ingressHandler(): RequestListener {
+    return (req, res) => {
+      if (req.url === '/healthz') return sendJson(res, 200, { status: 'ok' });
+      sendJson(res, 404, { error: 'no service answers at this host', host: req.headers.host ?? '' });
+    };
+  }
+
+  private registryHandler(): RequestListener {
+    return (req, res) => {
+      if (req.url === '/healthz') return sendJson(res, 200, { status: 'ok' });
+      sendJson(res, 404, { errors: [{ code: 'UNSUPPORTED', message: 'registry not available' }] });
+    };
+  }
+}
+
+/** Builds and starts the platform; on failure, whatever started is stopped again. */
+export async function startPlatform(config: ParsedConfig, opts: PlatformOptions = {}): Promise<Platform> {
+  const p = new Platform(config, opts);
+  try {
+    await p.start();
+  } catch (e) {
+    await p.dispose().catch(() => undefined);
+    throw e;
+  }
+  return p;
+}
