@@ -10,6 +10,7 @@ const allowed = {
   registry: ['shared', 'config', 'model', 'store', 'iam', 'telemetry'],
   build: ['shared', 'config', 'model', 'store', 'iam', 'registry', 'runtime', 'telemetry'],
   serving: ['shared', 'config', 'model', 'store', 'iam', 'runtime', 'telemetry'],
+  services: ['shared', 'config', 'model', 'store', 'iam', 'registry', 'telemetry'],
   scheduler: ['shared', 'config', 'model', 'store', 'iam', 'telemetry'],
   api: [
     'shared',

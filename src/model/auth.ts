@@ -31,3 +31,18 @@ export interface InvokeRequest {
 
 export type InvokeDecision =
   { allow: true; principal: Principal } | { allow: false; status: 401 | 403 | 404; message: string };
+
+/** Decides whether a request may reach a service; the ingress calls it before anything else. */
+export type InvokeAuthorizer = (
+  req: InvokeRequest,
+  route: { project: string; region: string; service: string; invokerIamDisabled: boolean; ingress: string },
+  audiences: string[],
+) => Promise<InvokeDecision>;
+
+/** Mints tokens for service accounts (scheduler, metadata server, IAM Credentials). */
+export interface TokenMinter {
+  /** An RS256 ID token from tarmac's issuer with `aud` = audience, for the service account. */
+  idToken(serviceAccountEmail: string, audience: string, opts?: { includeEmail?: boolean }): Promise<string>;
+  /** An access token for the service account with the given OAuth scopes. */
+  accessToken(serviceAccountEmail: string, scopes: string[]): Promise<{ token: string; expiresAt: number }>;
+}
