@@ -3,6 +3,7 @@
  * 1-99 core, 100s identity, 200s registry, 300s services, 400s builds, 500s scheduler, 600s telemetry.
  */
 import { buildMigrations } from './build-migrations.ts';
+import { iamMigrations } from './iam-migrations.ts';
 
 export interface Migration {
   id: number;
@@ -18,4 +19,4 @@ const core: Migration[] = [
   },
 ];
 
-export const MIGRATIONS: readonly Migration[] = [...core, ...buildMigrations];
+export const MIGRATIONS: readonly Migration[] = [...core, ...iamMigrations, ...buildMigrations];
