@@ -3,7 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { statePaths, type ParsedConfig, type StatePaths } from './config/index.ts';
 import { openDatabase, MetaRepo, type Db } from './store/index.ts';
-import { createApiServer, iamRoutes, type RouteModule } from './api/index.ts';
+import { createApiServer, iamRoutes, runV1Routes, runV2Routes, type RouteModule } from './api/index.ts';
+import {
+  ServicesControlPlane,
+  detachedDataPlane,
+  imageResolverFor,
+  servicesIamOf,
+} from './services/index.ts';
 import { Iam } from './iam/index.ts';
 import {
   DisposeStack,
@@ -39,6 +45,8 @@ export class Platform {
   readonly installationId: string;
   /** Identity: projects, accounts, policies, tokens, metadata server (see src/iam/README.md). */
   readonly iam: Iam;
+  /** Services control plane: Cloud Run Admin API state, revisions, operations, reconciler (src/services). */
+  readonly services: ServicesControlPlane;
   private readonly stack = new DisposeStack();
   private addrs: Listeners | undefined;
 
@@ -66,6 +74,13 @@ export class Platform {
       defaultRegion: config.defaultRegion,
       apiUrl: () => this.urls.api,
       metadata: { host: config.bind, port: config.ports.metadata },
+    });
+    this.services = new ServicesControlPlane(this.db, {
+      iam: servicesIamOf(this.iam),
+      dataPlane: detachedDataPlane(config.domain, () => this.listeners.ingress.port),
+      resolveImage: imageResolverFor(() => `localhost:${this.listeners.registry.port}`),
+      clock: this.clock,
+      logger: this.logger,
     });
   }
 
@@ -95,6 +110,8 @@ export class Platform {
     this.addrs = addrs;
     await this.iam.start();
     this.stack.push(() => this.iam.dispose());
+    this.services.start();
+    this.stack.push(() => this.services.dispose());
   }
 
   dispose(): Promise<void> {
@@ -108,7 +125,11 @@ export class Platform {
   }
 
   private routeModules(): RouteModule[] {
-    return [iamRoutes(this.iam)];
+    return [
+      iamRoutes(this.iam),
+      runV2Routes(this.services),
+      runV1Routes(this.services, this.config.defaultRegion),
+    ];
   }
 
   private ingressHandler(): RequestListener {

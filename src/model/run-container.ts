@@ -1,6 +1,7 @@
 import { GiB, MiB, parseCpu, parseMemory } from './quantity.ts';
 import type { Container, EnvVar, Probe } from './run-types.ts';
-import { Violations, type Json } from './violations.ts';
+import type { Violations } from './violations.ts';
+import { type Json } from './violations.ts';
 
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_MEMORY = '512Mi';
@@ -43,7 +44,13 @@ export function parseContainer(v: Violations, raw: Json, f: string, ingress: boo
   const startup = v.obj(raw.startupProbe, `${f}.startupProbe`);
   c.startupProbe = startup
     ? parseProbe(v, startup, `${f}.startupProbe`, port, 240)
-    : { initialDelaySeconds: 0, timeoutSeconds: 240, periodSeconds: 240, failureThreshold: 1, tcpSocket: { port } };
+    : {
+        initialDelaySeconds: 0,
+        timeoutSeconds: 240,
+        periodSeconds: 240,
+        failureThreshold: 1,
+        tcpSocket: { port },
+      };
   const liveness = v.obj(raw.livenessProbe, `${f}.livenessProbe`);
   if (liveness) c.livenessProbe = parseProbe(v, liveness, `${f}.livenessProbe`, port, 3600);
   return c;
@@ -59,13 +66,16 @@ function parseEnv(v: Violations, raw: unknown, f: string): EnvVar[] {
     const name = v.str(e.name, `${f}[${i}].name`) ?? '';
     if (name === '') v.add(`${f}[${i}].name`, 'a name is required');
     else if (name.includes('=')) v.add(`${f}[${i}].name`, "must not contain '='");
-    else if (RESERVED_ENV.includes(name)) v.add(`${f}[${i}].name`, `${name} is reserved and set by Cloud Run`);
+    else if (RESERVED_ENV.includes(name))
+      v.add(`${f}[${i}].name`, `${name} is reserved and set by Cloud Run`);
     else if (name.length > MAX_ENV_VALUE) v.add(`${f}[${i}].name`, `longer than ${MAX_ENV_VALUE} characters`);
     else if (seen.has(name)) v.add(`${f}[${i}].name`, `duplicate environment variable ${name}`);
     seen.add(name);
-    if (e.valueSource !== undefined) v.add(`${f}[${i}].valueSource`, 'secret references are not supported by tarmac');
+    if (e.valueSource !== undefined)
+      v.add(`${f}[${i}].valueSource`, 'secret references are not supported by tarmac');
     const value = v.str(e.value, `${f}[${i}].value`) ?? '';
-    if (Buffer.byteLength(value) > MAX_ENV_VALUE) v.add(`${f}[${i}].value`, `larger than ${MAX_ENV_VALUE} bytes`);
+    if (Buffer.byteLength(value) > MAX_ENV_VALUE)
+      v.add(`${f}[${i}].value`, `larger than ${MAX_ENV_VALUE} bytes`);
     out.push({ name, value });
   });
   return out;
@@ -85,9 +95,13 @@ function parseResources(v: Violations, raw: Json | undefined, f: string): Contai
     v.add(`${f}.limits.cpu`, 'must be between 0.08 and 1, or one of 1, 2, 4, 6, 8');
   }
   if (bytes === undefined) v.add(`${f}.limits.memory`, `invalid memory quantity ${JSON.stringify(memory)}`);
-  else if (bytes < 128 * MiB || bytes > 32 * GiB) v.add(`${f}.limits.memory`, 'must be between 128Mi and 32Gi');
+  else if (bytes < 128 * MiB || bytes > 32 * GiB)
+    v.add(`${f}.limits.memory`, 'must be between 128Mi and 32Gi');
   if (cores !== undefined && bytes !== undefined) checkCpuMemory(v, cores, bytes, f);
-  const out: Container['resources'] = { limits: { cpu, memory }, cpuIdle: v.bool(raw?.cpuIdle, `${f}.cpuIdle`) ?? true };
+  const out: Container['resources'] = {
+    limits: { cpu, memory },
+    cpuIdle: v.bool(raw?.cpuIdle, `${f}.cpuIdle`) ?? true,
+  };
   const boost = v.bool(raw?.startupCpuBoost, `${f}.startupCpuBoost`);
   if (boost !== undefined) out.startupCpuBoost = boost;
   return out;
@@ -96,11 +110,16 @@ function parseResources(v: Violations, raw: Json | undefined, f: string): Contai
 /** Cloud Run's pairing rules between CPU and memory. */
 function checkCpuMemory(v: Violations, cores: number, bytes: number, f: string): void {
   const need = bytes > 24 * GiB ? 8 : bytes > 16 * GiB ? 6 : bytes > 8 * GiB ? 4 : bytes > 4 * GiB ? 2 : 0;
-  if (cores < need) v.add(`${f}.limits.cpu`, `memory above ${memoryStep(need)} requires at least ${need} CPUs`);
-  if (cores >= 6 && bytes < 4 * GiB) v.add(`${f}.limits.memory`, `${cores} CPUs require at least 4Gi of memory`);
-  else if (cores >= 4 && bytes < 2 * GiB) v.add(`${f}.limits.memory`, '4 CPUs require at least 2Gi of memory');
-  if (cores < 0.5 && bytes > 512 * MiB) v.add(`${f}.limits.memory`, 'less than 0.5 CPU allows at most 512Mi of memory');
-  else if (cores < 1 && bytes > GiB) v.add(`${f}.limits.memory`, 'less than 1 CPU allows at most 1Gi of memory');
+  if (cores < need)
+    v.add(`${f}.limits.cpu`, `memory above ${memoryStep(need)} requires at least ${need} CPUs`);
+  if (cores >= 6 && bytes < 4 * GiB)
+    v.add(`${f}.limits.memory`, `${cores} CPUs require at least 4Gi of memory`);
+  else if (cores >= 4 && bytes < 2 * GiB)
+    v.add(`${f}.limits.memory`, '4 CPUs require at least 2Gi of memory');
+  if (cores < 0.5 && bytes > 512 * MiB)
+    v.add(`${f}.limits.memory`, 'less than 0.5 CPU allows at most 512Mi of memory');
+  else if (cores < 1 && bytes > GiB)
+    v.add(`${f}.limits.memory`, 'less than 1 CPU allows at most 1Gi of memory');
 }
 
 const memoryStep = (cpus: number): string => ({ 2: '4Gi', 4: '8Gi', 6: '16Gi', 8: '24Gi' })[cpus] ?? '';
@@ -132,14 +151,18 @@ function parseProbe(v: Violations, raw: Json, f: string, port: number, maxPeriod
   const tcp = v.obj(raw.tcpSocket, `${f}.tcpSocket`);
   const kinds = [http, tcp, raw.grpc].filter((x) => x !== undefined && x !== null).length;
   if (kinds !== 1) v.add(f, 'exactly one of httpGet, tcpSocket or grpc is required');
-  if (raw.grpc !== undefined && raw.grpc !== null) v.add(`${f}.grpc`, 'gRPC probes are not supported by tarmac');
+  if (raw.grpc !== undefined && raw.grpc !== null)
+    v.add(`${f}.grpc`, 'gRPC probes are not supported by tarmac');
   if (http) {
     const path = v.str(http.path, `${f}.httpGet.path`) || '/';
     if (!path.startsWith('/')) v.add(`${f}.httpGet.path`, "must start with '/'");
     p.httpGet = { path, port: v.int(http.port, `${f}.httpGet.port`, 1, 65535) ?? port };
     const headers = v.arr(http.httpHeaders, `${f}.httpGet.httpHeaders`).map((h, i) => {
       const o = v.obj(h, `${f}.httpGet.httpHeaders[${i}]`) ?? {};
-      return { name: v.str(o.name, `${f}.httpGet.httpHeaders[${i}].name`) ?? '', value: v.str(o.value, '') ?? '' };
+      return {
+        name: v.str(o.name, `${f}.httpGet.httpHeaders[${i}].name`) ?? '',
+        value: v.str(o.value, '') ?? '',
+      };
     });
     if (headers.length > 0) p.httpGet.httpHeaders = headers;
   }

@@ -17,10 +17,20 @@ const SERVICE_ID = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const REVISION_NAME = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const TAG = /^[a-z]([-a-z0-9]{0,44}[a-z0-9])?$/;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
-const RESERVED_KEY = /^(run\.googleapis\.com|cloud\.googleapis\.com|serving\.knative\.dev|autoscaling\.knative\.dev)\//;
+const RESERVED_KEY =
+  /^(run\.googleapis\.com|cloud\.googleapis\.com|serving\.knative\.dev|autoscaling\.knative\.dev)\//;
 const LABEL_KEY = /^[a-z][a-z0-9_-]{0,62}$/;
 const LABEL_VALUE = /^[a-z0-9_-]{0,63}$/;
-const LAUNCH_STAGES = ['LAUNCH_STAGE_UNSPECIFIED', 'UNIMPLEMENTED', 'PRELAUNCH', 'EARLY_ACCESS', 'ALPHA', 'BETA', 'GA', 'DEPRECATED'];
+const LAUNCH_STAGES = [
+  'LAUNCH_STAGE_UNSPECIFIED',
+  'UNIMPLEMENTED',
+  'PRELAUNCH',
+  'EARLY_ACCESS',
+  'ALPHA',
+  'BETA',
+  'GA',
+  'DEPRECATED',
+];
 const UNSUPPORTED_TEMPLATE = ['vpcAccess', 'volumes', 'encryptionKey', 'nodeSelector', 'serviceMesh'];
 
 /** Why a service ID is invalid, or undefined when it is a valid Cloud Run service ID. */
@@ -57,7 +67,8 @@ export function parseServiceSpec(input: unknown, serviceId: string): ServiceSpec
   };
   if (spec.launchStage === 'LAUNCH_STAGE_UNSPECIFIED') spec.launchStage = 'GA';
   if (description) spec.description = description;
-  if (JSON.stringify(spec.customAudiences).length > 32768) v.add('customAudiences', 'at most 32768 characters as JSON');
+  if (JSON.stringify(spec.customAudiences).length > 32768)
+    v.add('customAudiences', 'at most 32768 characters as JSON');
   for (const k of ['client', 'clientVersion'] as const) {
     const s = v.str(raw[k], k);
     if (s) spec[k] = s;
@@ -65,7 +76,11 @@ export function parseServiceSpec(input: unknown, serviceId: string): ServiceSpec
   const scaling = v.obj(raw.scaling, 'scaling');
   if (scaling) {
     const min = v.int(scaling.minInstanceCount, 'scaling.minInstanceCount', 0, 1000);
-    const mode = parseEnum(v, scaling.scalingMode, 'scaling.scalingMode', ['SCALING_MODE_UNSPECIFIED', 'AUTOMATIC', 'MANUAL']);
+    const mode = parseEnum(v, scaling.scalingMode, 'scaling.scalingMode', [
+      'SCALING_MODE_UNSPECIFIED',
+      'AUTOMATIC',
+      'MANUAL',
+    ]);
     if (mode === 'MANUAL') v.add('scaling.scalingMode', 'manual scaling is not supported by tarmac');
     if (min) spec.scaling = { minInstanceCount: min };
   }
@@ -77,8 +92,13 @@ function parseMeta(v: Violations, raw: unknown, f: string, strict: boolean): Rec
   const m = v.strMap(raw, f);
   for (const [k, val] of Object.entries(m)) {
     if (RESERVED_KEY.test(k)) v.add(`${f}.${k}`, `keys in the ${k.split('/')[0]} namespace are reserved`);
-    else if (strict && !LABEL_KEY.test(k)) v.add(`${f}.${k}`, 'label keys are lowercase letters, digits, _ and -, up to 63, starting with a letter');
-    else if (strict && !LABEL_VALUE.test(val)) v.add(`${f}.${k}`, 'label values are lowercase letters, digits, _ and -, up to 63');
+    else if (strict && !LABEL_KEY.test(k))
+      v.add(
+        `${f}.${k}`,
+        'label keys are lowercase letters, digits, _ and -, up to 63, starting with a letter',
+      );
+    else if (strict && !LABEL_VALUE.test(val))
+      v.add(`${f}.${k}`, 'label values are lowercase letters, digits, _ and -, up to 63');
   }
   return m;
 }
@@ -101,8 +121,10 @@ function parseIngress(v: Violations, raw: unknown): Ingress {
 function parseTemplate(v: Violations, raw: Json, serviceId: string): RevisionTemplate {
   const revision = v.str(raw.revision, 'template.revision');
   if (revision) {
-    if (!REVISION_NAME.test(revision)) v.add('template.revision', 'must be a DNS label of at most 63 characters');
-    else if (!revision.startsWith(`${serviceId}-`)) v.add('template.revision', `must start with "${serviceId}-"`);
+    if (!REVISION_NAME.test(revision))
+      v.add('template.revision', 'must be a DNS label of at most 63 characters');
+    else if (!revision.startsWith(`${serviceId}-`))
+      v.add('template.revision', `must start with "${serviceId}-"`);
   }
   for (const k of UNSUPPORTED_TEMPLATE) {
     const x = raw[k];
@@ -113,23 +135,34 @@ function parseTemplate(v: Violations, raw: Json, serviceId: string): RevisionTem
   const rawContainers = v.arr(raw.containers, 'template.containers');
   if (rawContainers.length === 0) v.add('template.containers', 'exactly one container is required');
   if (rawContainers.length > 10) v.add('template.containers', 'at most 10 containers');
-  const withPorts = rawContainers.filter((c) => Array.isArray((c as Json | null)?.ports) && ((c as Json).ports as unknown[]).length > 0);
+  const withPorts = rawContainers.filter(
+    (c) => Array.isArray((c as Json | null)?.ports) && ((c as Json).ports as unknown[]).length > 0,
+  );
   if (rawContainers.length > 1) {
-    if (withPorts.length !== 1) v.add('template.containers', 'exactly one container (the ingress container) must declare a port');
+    if (withPorts.length !== 1)
+      v.add('template.containers', 'exactly one container (the ingress container) must declare a port');
     else v.add('template.containers', 'sidecar containers are not supported by tarmac');
   }
-  const containers = rawContainers.slice(0, 1).map((c, i) => parseContainer(v, v.obj(c, `template.containers[${i}]`) ?? {}, `template.containers[${i}]`, true));
+  const containers = rawContainers
+    .slice(0, 1)
+    .map((c, i) =>
+      parseContainer(v, v.obj(c, `template.containers[${i}]`) ?? {}, `template.containers[${i}]`, true),
+    );
   const scaling = v.obj(raw.scaling, 'template.scaling') ?? {};
   const min = v.int(scaling.minInstanceCount, 'template.scaling.minInstanceCount', 0, 1000) ?? 0;
-  const max = v.int(scaling.maxInstanceCount, 'template.scaling.maxInstanceCount', 0, 1000) || DEFAULT_MAX_INSTANCES;
+  const max =
+    v.int(scaling.maxInstanceCount, 'template.scaling.maxInstanceCount', 0, 1000) || DEFAULT_MAX_INSTANCES;
   if (min > max) v.add('template.scaling.minInstanceCount', `must not exceed maxInstanceCount (${max})`);
   const timeout = v.str(raw.timeout, 'template.timeout') || DEFAULT_TIMEOUT;
   const seconds = parseDuration(timeout);
   if (seconds === undefined) v.add('template.timeout', 'must be a duration such as "300s"');
   else if (seconds < 1 || seconds > 3600) v.add('template.timeout', 'must be between 1s and 3600s');
   const cores = parseCpu(containers[0]?.resources.limits.cpu ?? '1') ?? 1;
-  const concurrency = v.int(raw.maxInstanceRequestConcurrency, 'template.maxInstanceRequestConcurrency', 0, 1000) || (cores < 1 ? 1 : 80);
-  if (cores < 1 && concurrency > 1) v.add('template.maxInstanceRequestConcurrency', 'must be 1 when CPU is less than 1');
+  const concurrency =
+    v.int(raw.maxInstanceRequestConcurrency, 'template.maxInstanceRequestConcurrency', 0, 1000) ||
+    (cores < 1 ? 1 : 80);
+  if (cores < 1 && concurrency > 1)
+    v.add('template.maxInstanceRequestConcurrency', 'must be 1 when CPU is less than 1');
   const t: RevisionTemplate = {
     labels: parseMeta(v, raw.labels, 'template.labels', true),
     annotations: parseMeta(v, raw.annotations, 'template.annotations', false),
@@ -149,7 +182,8 @@ function parseTemplate(v: Violations, raw: Json, serviceId: string): RevisionTem
     'EXECUTION_ENVIRONMENT_GEN1',
     'EXECUTION_ENVIRONMENT_GEN2',
   ]);
-  if (env && env !== 'EXECUTION_ENVIRONMENT_UNSPECIFIED') t.executionEnvironment = env as RevisionTemplate['executionEnvironment'];
+  if (env && env !== 'EXECUTION_ENVIRONMENT_UNSPECIFIED')
+    t.executionEnvironment = env as RevisionTemplate['executionEnvironment'];
   const affinity = v.bool(raw.sessionAffinity, 'template.sessionAffinity');
   if (affinity) t.sessionAffinity = true;
   return t;
@@ -164,15 +198,30 @@ export function parseTraffic(v: Violations, raw: unknown, f: string): TrafficTar
   const out = list.map((x, i) => {
     const t = v.obj(x, `${f}[${i}]`) ?? {};
     const revision = v.str(t.revision, `${f}[${i}].revision`) || undefined;
-    const typeRaw = parseEnum(v, t.type, `${f}[${i}].type`, ['TRAFFIC_TARGET_ALLOCATION_TYPE_UNSPECIFIED', TRAFFIC_LATEST, TRAFFIC_REVISION]);
-    const type = typeRaw === TRAFFIC_LATEST || typeRaw === TRAFFIC_REVISION ? typeRaw : revision ? TRAFFIC_REVISION : TRAFFIC_LATEST;
-    if (type === TRAFFIC_REVISION && !revision) v.add(`${f}[${i}].revision`, 'a revision is required for a REVISION traffic target');
-    if (type === TRAFFIC_LATEST && revision) v.add(`${f}[${i}].revision`, 'must be empty for a LATEST traffic target');
+    const typeRaw = parseEnum(v, t.type, `${f}[${i}].type`, [
+      'TRAFFIC_TARGET_ALLOCATION_TYPE_UNSPECIFIED',
+      TRAFFIC_LATEST,
+      TRAFFIC_REVISION,
+    ]);
+    const type =
+      typeRaw === TRAFFIC_LATEST || typeRaw === TRAFFIC_REVISION
+        ? typeRaw
+        : revision
+          ? TRAFFIC_REVISION
+          : TRAFFIC_LATEST;
+    if (type === TRAFFIC_REVISION && !revision)
+      v.add(`${f}[${i}].revision`, 'a revision is required for a REVISION traffic target');
+    if (type === TRAFFIC_LATEST && revision)
+      v.add(`${f}[${i}].revision`, 'must be empty for a LATEST traffic target');
     const percent = v.int(t.percent, `${f}[${i}].percent`, 0, 100) ?? 0;
     sum += percent;
     const tag = v.str(t.tag, `${f}[${i}].tag`) || undefined;
     if (tag !== undefined) {
-      if (!TAG.test(tag)) v.add(`${f}[${i}].tag`, 'must be lowercase letters, digits and hyphens, starting with a letter, up to 46');
+      if (!TAG.test(tag))
+        v.add(
+          `${f}[${i}].tag`,
+          'must be lowercase letters, digits and hyphens, starting with a letter, up to 46',
+        );
       if (tags.has(tag)) v.add(`${f}[${i}].tag`, `duplicate tag ${tag}`);
       tags.add(tag);
     }

@@ -31,10 +31,16 @@ export class ServicesContext {
    */
   async access(principal: Principal, loc: Location, permission: string, suffix = ''): Promise<ProjectRef> {
     checkRegion(loc.region);
-    await this.deps.iam.authorize(principal, permission, `projects/${loc.project}/locations/${loc.region}${suffix}`);
+    await this.deps.iam.authorize(
+      principal,
+      permission,
+      `projects/${loc.project}/locations/${loc.region}${suffix}`,
+    );
     const project = this.deps.iam.project(loc.project);
     if (!project) {
-      throw new TarmacError('NOT_FOUND', `Project '${loc.project}' does not exist.`, { reason: 'PROJECT_NOT_FOUND' });
+      throw new TarmacError('NOT_FOUND', `Project '${loc.project}' does not exist.`, {
+        reason: 'PROJECT_NOT_FOUND',
+      });
     }
     return project;
   }

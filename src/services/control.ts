@@ -11,10 +11,18 @@ import {
 } from '../model/index.ts';
 import type { OperationKind, OperationRecord, RevisionRecord, ServiceRecord } from '../store/index.ts';
 import { TarmacError, isTarmacError, uuid } from '../shared/index.ts';
-import { ServicesContext, serviceNotFound } from './context.ts';
+import type { ServicesContext } from './context.ts';
+import { serviceNotFound } from './context.ts';
 import type { ProjectRef } from './deps.ts';
 import { buildRuntimeSpec, defaultServiceAccount } from './desired.ts';
-import { autoRevisionId, decodePageToken, encodePageToken, pageSize, serviceName, type Location } from './names.ts';
+import {
+  autoRevisionId,
+  decodePageToken,
+  encodePageToken,
+  pageSize,
+  serviceName,
+  type Location,
+} from './names.ts';
 import { applyUpdate, parseMask } from './patch.ts';
 import { condition, makeEtag, renderOperation, renderService } from './render.ts';
 
@@ -51,16 +59,34 @@ export class ServiceCommands {
     private readonly kick: (serviceUid: string) => void,
   ) {}
 
-  async create(principal: Principal, loc: Location, serviceId: string, body: unknown, validateOnly = false): Promise<OperationOutput> {
+  async create(
+    principal: Principal,
+    loc: Location,
+    serviceId: string,
+    body: unknown,
+    validateOnly = false,
+  ): Promise<OperationOutput> {
     const problem = serviceIdProblem(serviceId);
     if (problem) {
-      throw new TarmacError('INVALID_ARGUMENT', `Invalid service ID ${JSON.stringify(serviceId)}: ${problem}.`, {
-        reason: 'INVALID_SERVICE_ID',
-        fieldViolations: [{ field: 'serviceId', description: problem }],
-      });
+      throw new TarmacError(
+        'INVALID_ARGUMENT',
+        `Invalid service ID ${JSON.stringify(serviceId)}: ${problem}.`,
+        {
+          reason: 'INVALID_SERVICE_ID',
+          fieldViolations: [{ field: 'serviceId', description: problem }],
+        },
+      );
     }
     const project = await this.ctx.access(principal, loc, 'run.services.create', `/services/${serviceId}`);
-    return this.write({ principal, project, region: loc.region, id: serviceId, input: asObj(body), validateOnly, kind: 'service.create' });
+    return this.write({
+      principal,
+      project,
+      region: loc.region,
+      id: serviceId,
+      input: asObj(body),
+      validateOnly,
+      kind: 'service.create',
+    });
   }
 
   async get(principal: Principal, loc: Location, id: string): Promise<ServiceOutput> {
@@ -68,7 +94,18 @@ export class ServiceCommands {
     return renderService(this.find(project, loc.region, id));
   }
 
-  async list(principal: Principal, loc: Location, size?: string | null, token?: string | null): Promise<{ services: ServiceOutput[]; nextPageToken?: string }> {
+  /** Whether a service exists (v1 replace creates when it does not); needs run.services.get. */
+  async exists(principal: Principal, loc: Location, id: string): Promise<boolean> {
+    const project = await this.ctx.access(principal, loc, 'run.services.get', `/services/${id}`);
+    return this.ctx.repo.find(project.projectId, loc.region, id) !== undefined;
+  }
+
+  async list(
+    principal: Principal,
+    loc: Location,
+    size?: string | null,
+    token?: string | null,
+  ): Promise<{ services: ServiceOutput[]; nextPageToken?: string }> {
     const project = await this.ctx.access(principal, loc, 'run.services.list');
     const limit = pageSize(size);
     const rows = this.ctx.repo.list(project.projectId, loc.region, decodePageToken(token), limit + 1);
@@ -78,7 +115,13 @@ export class ServiceCommands {
     return out;
   }
 
-  async update(principal: Principal, loc: Location, id: string, body: unknown, opts: UpdateOptions = {}): Promise<OperationOutput> {
+  async update(
+    principal: Principal,
+    loc: Location,
+    id: string,
+    body: unknown,
+    opts: UpdateOptions = {},
+  ): Promise<OperationOutput> {
     const project = await this.ctx.access(principal, loc, 'run.services.update', `/services/${id}`);
     const input = asObj(body);
     const existing = this.ctx.repo.find(project.projectId, loc.region, id);
@@ -90,15 +133,31 @@ export class ServiceCommands {
     const etag = typeof input.etag === 'string' && input.etag !== '' ? input.etag : undefined;
     checkEtag(existing, etag);
     const merged = applyUpdate(existing.spec as unknown as Obj, input, parseMask(opts.updateMask));
-    return this.write({ principal, project, region: loc.region, id, input: merged, base: existing, etag, validateOnly, kind: 'service.update' });
+    return this.write({
+      principal,
+      project,
+      region: loc.region,
+      id,
+      input: merged,
+      base: existing,
+      etag,
+      validateOnly,
+      kind: 'service.update',
+    });
   }
 
-  async delete(principal: Principal, loc: Location, id: string, opts: { etag?: string | null; validateOnly?: boolean } = {}): Promise<OperationOutput> {
+  async delete(
+    principal: Principal,
+    loc: Location,
+    id: string,
+    opts: { etag?: string | null; validateOnly?: boolean } = {},
+  ): Promise<OperationOutput> {
     const project = await this.ctx.access(principal, loc, 'run.services.delete', `/services/${id}`);
     const s = this.find(project, loc.region, id);
     checkEtag(s, opts.etag || undefined);
     const op = this.newOp(s, 'service.delete', 0);
-    if (opts.validateOnly) return renderOperation({ ...op, done: true, result: { response: { ...renderService(s) } } }, undefined);
+    if (opts.validateOnly)
+      return renderOperation({ ...op, done: true, result: { response: { ...renderService(s) } } }, undefined);
     const now = this.ctx.now();
     this.ctx.repo.tx(() => {
       const cur = this.ctx.repo.byUid(s.uid);
@@ -116,7 +175,11 @@ export class ServiceCommands {
     return s;
   }
 
-  private newOp(s: Pick<ServiceRecord, 'uid' | 'projectId' | 'region' | 'name'>, kind: OperationKind, generation: number): OperationRecord {
+  private newOp(
+    s: Pick<ServiceRecord, 'uid' | 'projectId' | 'region' | 'name'>,
+    kind: OperationKind,
+    generation: number,
+  ): OperationRecord {
     return {
       id: uuid(),
       projectId: s.projectId,
@@ -155,11 +218,17 @@ export class ServiceCommands {
   }
 
   /** Computes the next records inside a transaction (so concurrent writers cannot both win). */
-  private stage(req: WriteRequest, spec: ServiceSpec, image: string): { record: ServiceRecord; revision?: RevisionRecord; op: OperationRecord } {
+  private stage(
+    req: WriteRequest,
+    spec: ServiceSpec,
+    image: string,
+  ): { record: ServiceRecord; revision?: RevisionRecord; op: OperationRecord } {
     const { repo } = this.ctx;
     const cur = req.base ? repo.byUid(req.base.uid) : repo.find(req.project.projectId, req.region, req.id);
     if (!req.base && cur) {
-      throw new TarmacError('ALREADY_EXISTS', `Resource '${req.id}' already exists.`, { reason: 'SERVICE_EXISTS' });
+      throw new TarmacError('ALREADY_EXISTS', `Resource '${req.id}' already exists.`, {
+        reason: 'SERVICE_EXISTS',
+      });
     }
     if (req.base && (!cur || cur.deleting)) throw serviceNotFound(req.project.projectId, req.region, req.id);
     if (cur) checkEtag(cur, req.etag);
@@ -167,11 +236,16 @@ export class ServiceCommands {
     let templateChanged = !revs[0] || !sameTemplate(revs[0].template, spec.template);
     const wanted = spec.template.revision;
     if (wanted) {
-      const named = revs.find((r) => r.name === wanted) ?? repo.findRevision(req.project.projectId, req.region, wanted);
+      const named =
+        revs.find((r) => r.name === wanted) ?? repo.findRevision(req.project.projectId, req.region, wanted);
       if (named && (named.serviceUid !== cur?.uid || !sameTemplate(named.template, spec.template))) {
-        throw new TarmacError('ALREADY_EXISTS', `Revision named '${wanted}' with different configuration already exists.`, {
-          reason: 'REVISION_EXISTS',
-        });
+        throw new TarmacError(
+          'ALREADY_EXISTS',
+          `Revision named '${wanted}' with different configuration already exists.`,
+          {
+            reason: 'REVISION_EXISTS',
+          },
+        );
       }
       if (named) templateChanged = false;
     }
@@ -197,7 +271,8 @@ export class ServiceCommands {
       deleting: false,
     };
     const op = this.newOp(base, req.kind, generation);
-    if (!specChanged || req.validateOnly) Object.assign(op, { done: true, result: { response: { ...renderService(record) } } });
+    if (!specChanged || req.validateOnly)
+      Object.assign(op, { done: true, result: { response: { ...renderService(record) } } });
     if (!revName) return { record, op };
     const revision: RevisionRecord = {
       ...base,
@@ -208,7 +283,10 @@ export class ServiceCommands {
       seq,
       generation,
       template: { ...spec.template, launchStage: spec.launchStage },
-      runtime: buildRuntimeSpec({ project: req.project, region: req.region, service: req.id, revision: revName, image }, spec.template),
+      runtime: buildRuntimeSpec(
+        { project: req.project, region: req.region, service: req.id, revision: revName, image },
+        spec.template,
+      ),
       state: 'PENDING',
       dp: 'none',
       reason: '',
@@ -235,36 +313,54 @@ export class ServiceCommands {
 
 function asObj(body: unknown): Obj {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new TarmacError('INVALID_ARGUMENT', 'the request body must be a Service object', { reason: 'BAD_BODY' });
+    throw new TarmacError('INVALID_ARGUMENT', 'the request body must be a Service object', {
+      reason: 'BAD_BODY',
+    });
   }
   return body as Obj;
 }
 
 function checkEtag(s: ServiceRecord, etag: string | undefined): void {
   if (etag !== undefined && etag !== s.etag) {
-    throw new TarmacError('ABORTED', `The etag ${etag} does not match the current etag of service '${s.name}'; read it again and retry.`, {
-      reason: 'ETAG_MISMATCH',
-    });
+    throw new TarmacError(
+      'ABORTED',
+      `The etag ${etag} does not match the current etag of service '${s.name}'; read it again and retry.`,
+      {
+        reason: 'ETAG_MISMATCH',
+      },
+    );
   }
 }
 
 /** Pinned traffic must name revisions of this service that exist and have not failed. */
-function checkTrafficTargets(spec: ServiceSpec, revs: RevisionRecord[], newRevision: string | undefined): void {
+function checkTrafficTargets(
+  spec: ServiceSpec,
+  revs: RevisionRecord[],
+  newRevision: string | undefined,
+): void {
   const v = new Violations();
   spec.traffic.forEach((t, i) => {
     if (t.type !== TRAFFIC_REVISION || t.revision === newRevision) return;
     const r = revs.find((x) => x.name === t.revision);
     if (!r) v.add(`traffic[${i}].revision`, `Revision '${t.revision}' does not exist in this service`);
-    else if (r.state === 'FAILED') v.add(`traffic[${i}].revision`, `Revision '${t.revision}' is not ready and cannot serve traffic`);
+    else if (r.state === 'FAILED')
+      v.add(`traffic[${i}].revision`, `Revision '${t.revision}' is not ready and cannot serve traffic`);
   });
   v.throwIfAny('INVALID_TRAFFIC');
 }
 
-function reconcilingStatus(prev: ServiceStatus | undefined, now: string, newRevision: string | undefined): ServiceStatus {
+function reconcilingStatus(
+  prev: ServiceStatus | undefined,
+  now: string,
+  newRevision: string | undefined,
+): ServiceStatus {
   const status: ServiceStatus = {
     observedGeneration: prev?.observedGeneration ?? 0,
     terminalCondition: condition('Ready', 'CONDITION_RECONCILING', now),
-    conditions: [condition('RoutesReady', 'CONDITION_RECONCILING', now), condition('ConfigurationsReady', 'CONDITION_RECONCILING', now)],
+    conditions: [
+      condition('RoutesReady', 'CONDITION_RECONCILING', now),
+      condition('ConfigurationsReady', 'CONDITION_RECONCILING', now),
+    ],
     trafficStatuses: prev?.trafficStatuses ?? [],
     urls: prev?.urls ?? [],
     reconciling: true,

@@ -1,4 +1,11 @@
-import { TRAFFIC_LATEST, parseDuration, type Condition, type Container, type Ingress, type ServiceOutput } from '../model/index.ts';
+import {
+  TRAFFIC_LATEST,
+  parseDuration,
+  type Condition,
+  type Container,
+  type Ingress,
+  type ServiceOutput,
+} from '../model/index.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -9,7 +16,10 @@ const INGRESS_V1: Record<Ingress, string> = {
   INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER: 'internal-and-cloud-load-balancing',
   INGRESS_TRAFFIC_NONE: 'none',
 };
-const ENV_V1: Record<string, string> = { EXECUTION_ENVIRONMENT_GEN1: 'gen1', EXECUTION_ENVIRONMENT_GEN2: 'gen2' };
+const ENV_V1: Record<string, string> = {
+  EXECUTION_ENVIRONMENT_GEN1: 'gen1',
+  EXECUTION_ENVIRONMENT_GEN2: 'gen2',
+};
 const A = {
   ingress: 'run.googleapis.com/ingress',
   ingressStatus: 'run.googleapis.com/ingress-status',
@@ -29,7 +39,8 @@ const A = {
   affinity: 'run.googleapis.com/sessionAffinity',
   location: 'cloud.googleapis.com/location',
 };
-const SYSTEM_KEY = /^(run\.googleapis\.com|cloud\.googleapis\.com|serving\.knative\.dev|autoscaling\.knative\.dev)\//;
+const SYSTEM_KEY =
+  /^(run\.googleapis\.com|cloud\.googleapis\.com|serving\.knative\.dev|autoscaling\.knative\.dev)\//;
 
 const v1Status = (c: Condition): string =>
   c.state === 'CONDITION_SUCCEEDED' ? 'True' : c.state === 'CONDITION_FAILED' ? 'False' : 'Unknown';
@@ -50,7 +61,11 @@ export function toKnative(s: ServiceOutput, projectNumber: string, region: strin
   const id = s.name.split('/').pop()!;
   const t = s.template;
   const c = t.containers[0]!;
-  const ann: Record<string, string> = { ...s.annotations, [A.creator]: s.creator, [A.lastModifier]: s.lastModifier };
+  const ann: Record<string, string> = {
+    ...s.annotations,
+    [A.creator]: s.creator,
+    [A.lastModifier]: s.lastModifier,
+  };
   ann[A.ingress] = INGRESS_V1[s.ingress];
   ann[A.ingressStatus] = INGRESS_V1[s.ingress];
   if (s.launchStage !== 'GA') ann[A.launchStage] = s.launchStage;
@@ -65,8 +80,14 @@ export function toKnative(s: ServiceOutput, projectNumber: string, region: strin
   tAnn[A.cpuThrottling] = String(c.resources.cpuIdle);
   if (c.resources.startupCpuBoost !== undefined) tAnn[A.cpuBoost] = String(c.resources.startupCpuBoost);
   if (t.sessionAffinity) tAnn[A.affinity] = 'true';
-  const container: Obj = { image: c.image, ports: c.ports, env: c.env, resources: { limits: c.resources.limits } };
-  for (const k of ['name', 'command', 'args', 'workingDir', 'startupProbe', 'livenessProbe'] as const) if (c[k] !== undefined) container[k] = c[k];
+  const container: Obj = {
+    image: c.image,
+    ports: c.ports,
+    env: c.env,
+    resources: { limits: c.resources.limits },
+  };
+  for (const k of ['name', 'command', 'args', 'workingDir', 'startupProbe', 'livenessProbe'] as const)
+    if (c[k] !== undefined) container[k] = c[k];
   const ready = s.terminalCondition;
   const cond = (type: string): Condition | undefined => s.conditions.find((x) => x.type === type);
   return {
@@ -85,7 +106,11 @@ export function toKnative(s: ServiceOutput, projectNumber: string, region: strin
     },
     spec: {
       template: {
-        metadata: { ...(t.revision ? { name: t.revision } : {}), ...(Object.keys(t.labels).length ? { labels: t.labels } : {}), annotations: tAnn },
+        metadata: {
+          ...(t.revision ? { name: t.revision } : {}),
+          ...(Object.keys(t.labels).length ? { labels: t.labels } : {}),
+          annotations: tAnn,
+        },
         spec: {
           containerConcurrency: t.maxInstanceRequestConcurrency,
           timeoutSeconds: Math.round(parseDuration(t.timeout) ?? 300),
@@ -101,9 +126,15 @@ export function toKnative(s: ServiceOutput, projectNumber: string, region: strin
     },
     status: {
       observedGeneration: Number(s.observedGeneration),
-      conditions: [v1Condition('Ready', ready), v1Condition('ConfigurationsReady', cond('ConfigurationsReady')), v1Condition('RoutesReady', cond('RoutesReady'))],
+      conditions: [
+        v1Condition('Ready', ready),
+        v1Condition('ConfigurationsReady', cond('ConfigurationsReady')),
+        v1Condition('RoutesReady', cond('RoutesReady')),
+      ],
       ...(s.latestReadyRevision ? { latestReadyRevisionName: s.latestReadyRevision.split('/').pop() } : {}),
-      ...(s.latestCreatedRevision ? { latestCreatedRevisionName: s.latestCreatedRevision.split('/').pop() } : {}),
+      ...(s.latestCreatedRevision
+        ? { latestCreatedRevisionName: s.latestCreatedRevision.split('/').pop() }
+        : {}),
       ...(s.uri ? { url: s.uri, address: { url: s.uri } } : {}),
       traffic: s.trafficStatuses.map((x) => ({
         ...(x.revision ? { revisionName: x.revision } : {}),
@@ -120,7 +151,8 @@ const strMap = (v: unknown): Record<string, string> =>
   Object.fromEntries(Object.entries(obj(v)).filter((e): e is [string, string] => typeof e[1] === 'string'));
 const userKeys = (m: Record<string, string>): Record<string, string> =>
   Object.fromEntries(Object.entries(m).filter(([k]) => !SYSTEM_KEY.test(k)));
-const int = (v: string | undefined): number | undefined => (v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined);
+const int = (v: string | undefined): number | undefined =>
+  v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
 
 export interface KnativeInput {
   name: string;
@@ -140,7 +172,9 @@ export function fromKnative(input: unknown): KnativeInput {
   const tMeta = obj(tpl.metadata);
   const tAnn = strMap(tMeta.annotations);
   const tSpec = obj(tpl.spec);
-  const containers = (Array.isArray(tSpec.containers) ? tSpec.containers : []).map((c) => fromContainer(obj(c), tAnn));
+  const containers = (Array.isArray(tSpec.containers) ? tSpec.containers : []).map((c) =>
+    fromContainer(obj(c), tAnn),
+  );
   const ingress = Object.entries(INGRESS_V1).find(([, v]) => v === ann[A.ingress])?.[0];
   const template: Obj = {
     labels: tMeta.labels ?? {},
@@ -149,7 +183,8 @@ export function fromKnative(input: unknown): KnativeInput {
     scaling: { minInstanceCount: int(tAnn[A.minScale]) ?? 0, maxInstanceCount: int(tAnn[A.maxScale]) ?? 0 },
   };
   if (typeof tMeta.name === 'string' && tMeta.name !== '') template.revision = tMeta.name;
-  if (tSpec.containerConcurrency !== undefined) template.maxInstanceRequestConcurrency = tSpec.containerConcurrency;
+  if (tSpec.containerConcurrency !== undefined)
+    template.maxInstanceRequestConcurrency = tSpec.containerConcurrency;
   if (typeof tSpec.timeoutSeconds === 'number') template.timeout = `${tSpec.timeoutSeconds}s`;
   if (tSpec.serviceAccountName) template.serviceAccount = tSpec.serviceAccountName;
   const env = Object.entries(ENV_V1).find(([, v]) => v === tAnn[A.execEnv])?.[0];
@@ -179,7 +214,8 @@ export function fromKnative(input: unknown): KnativeInput {
   if (int(ann[A.serviceMinScale])) body.scaling = { minInstanceCount: int(ann[A.serviceMinScale]) };
   const out: KnativeInput = { name: typeof meta.name === 'string' ? meta.name : '', body };
   if (labels[A.location]) out.region = labels[A.location];
-  if (typeof meta.resourceVersion === 'string' && meta.resourceVersion !== '') out.resourceVersion = meta.resourceVersion;
+  if (typeof meta.resourceVersion === 'string' && meta.resourceVersion !== '')
+    out.resourceVersion = meta.resourceVersion;
   return out;
 }
 
@@ -202,7 +238,9 @@ function fromContainer(c: Obj, tAnn: Record<string, string>): Obj {
   if (Array.isArray(c.env)) {
     out.env = c.env.map((e) => {
       const x = obj(e);
-      return x.valueFrom !== undefined ? { name: x.name, valueSource: x.valueFrom } : { name: x.name, value: x.value ?? '' };
+      return x.valueFrom !== undefined
+        ? { name: x.name, valueSource: x.valueFrom }
+        : { name: x.name, value: x.value ?? '' };
     });
   }
   return out as Partial<Container> as Obj;

@@ -24,7 +24,8 @@ export function checkRegion(region: string): void {
   }
 }
 
-export const parentName = (projectId: string, region: string): string => `projects/${projectId}/locations/${region}`;
+export const parentName = (projectId: string, region: string): string =>
+  `projects/${projectId}/locations/${region}`;
 export const serviceName = (projectId: string, region: string, service: string): string =>
   `${parentName(projectId, region)}/services/${service}`;
 export const revisionName = (projectId: string, region: string, service: string, revision: string): string =>

@@ -2,7 +2,7 @@ import type { Principal } from '../model/index.ts';
 import type { Db } from '../store/index.ts';
 import { ServicesContext } from './context.ts';
 import { ServiceCommands } from './control.ts';
-import type { ServicesDeps } from './deps.ts';
+import type { ProjectRef, ServicesDeps } from './deps.ts';
 import { ServiceQueries } from './queries.ts';
 import { Reconciler } from './reconciler.ts';
 
@@ -23,6 +23,11 @@ export class ServicesControlPlane {
   /** Resumes reconciling every stored service. */
   start(): void {
     this.reconciler.start();
+  }
+
+  /** A project by ID or number (v1 namespaces are either). */
+  project(idOrNumber: string): ProjectRef | undefined {
+    return this.ctx.deps.iam.project(idOrNumber);
   }
 
   authenticate(authorization: string | undefined): Promise<Principal> {

@@ -1,9 +1,17 @@
 import { parseDuration, type OperationOutput, type Principal, type RevisionOutput } from '../model/index.ts';
 import type { OperationRecord, RevisionRecord } from '../store/index.ts';
 import { TarmacError, uuid } from '../shared/index.ts';
-import { ServicesContext, revisionNotFound, serviceNotFound } from './context.ts';
+import type { ServicesContext } from './context.ts';
+import { revisionNotFound, serviceNotFound } from './context.ts';
 import type { IamPolicy } from './deps.ts';
-import { decodePageToken, encodePageToken, pageSize, revisionName, serviceName, type Location } from './names.ts';
+import {
+  decodePageToken,
+  encodePageToken,
+  pageSize,
+  revisionName,
+  serviceName,
+  type Location,
+} from './names.ts';
 import { renderOperation, renderRevision, renderService } from './render.ts';
 
 const MAX_WAIT_MS = 10 * 60_000;
@@ -16,39 +24,80 @@ export class ServiceQueries {
     private readonly removeRevision: (op: OperationRecord, r: RevisionRecord) => void,
   ) {}
 
-  async getRevision(principal: Principal, loc: Location, service: string, id: string): Promise<RevisionOutput> {
-    const project = await this.ctx.access(principal, loc, 'run.revisions.get', `/services/${service}/revisions/${id}`);
+  async getRevision(
+    principal: Principal,
+    loc: Location,
+    service: string,
+    id: string,
+  ): Promise<RevisionOutput> {
+    const project = await this.ctx.access(
+      principal,
+      loc,
+      'run.revisions.get',
+      `/services/${service}/revisions/${id}`,
+    );
     return renderRevision(this.findRevision(project.projectId, loc.region, service, id));
   }
 
   /** Revisions of one service, or of every service when `service` is `-`. */
-  async listRevisions(principal: Principal, loc: Location, service: string, size?: string | null, token?: string | null): Promise<{ revisions: RevisionOutput[]; nextPageToken?: string }> {
+  async listRevisions(
+    principal: Principal,
+    loc: Location,
+    service: string,
+    size?: string | null,
+    token?: string | null,
+  ): Promise<{ revisions: RevisionOutput[]; nextPageToken?: string }> {
     const suffix = service === '-' ? '' : `/services/${service}`;
     const project = await this.ctx.access(principal, loc, 'run.revisions.list', suffix);
     if (service !== '-' && !this.ctx.repo.find(project.projectId, loc.region, service)) {
       throw serviceNotFound(project.projectId, loc.region, service);
     }
     const limit = pageSize(size);
-    const rows = this.ctx.repo.listRevisions(project.projectId, loc.region, service === '-' ? undefined : service, decodePageToken(token), limit + 1);
+    const rows = this.ctx.repo.listRevisions(
+      project.projectId,
+      loc.region,
+      service === '-' ? undefined : service,
+      decodePageToken(token),
+      limit + 1,
+    );
     const page = rows.slice(0, limit);
-    const out: { revisions: RevisionOutput[]; nextPageToken?: string } = { revisions: page.map(renderRevision) };
+    const out: { revisions: RevisionOutput[]; nextPageToken?: string } = {
+      revisions: page.map(renderRevision),
+    };
     if (rows.length > limit) out.nextPageToken = encodePageToken(page[page.length - 1]!.name);
     return out;
   }
 
   /** Deletes a revision that serves no traffic and is not the service's latest. */
-  async deleteRevision(principal: Principal, loc: Location, service: string, id: string, opts: { etag?: string | null; validateOnly?: boolean } = {}): Promise<OperationOutput> {
-    const project = await this.ctx.access(principal, loc, 'run.revisions.delete', `/services/${service}/revisions/${id}`);
+  async deleteRevision(
+    principal: Principal,
+    loc: Location,
+    service: string,
+    id: string,
+    opts: { etag?: string | null; validateOnly?: boolean } = {},
+  ): Promise<OperationOutput> {
+    const project = await this.ctx.access(
+      principal,
+      loc,
+      'run.revisions.delete',
+      `/services/${service}/revisions/${id}`,
+    );
     const r = this.findRevision(project.projectId, loc.region, service, id);
     const s = this.ctx.repo.byUid(r.serviceUid)!;
-    const serving = (s.status.appliedRoutes ?? []).some((t) => t.revision === r.name) || s.spec.traffic.some((t) => t.revision === r.name);
+    const serving =
+      (s.status.appliedRoutes ?? []).some((t) => t.revision === r.name) ||
+      s.spec.traffic.some((t) => t.revision === r.name);
     if (serving || s.status.latestCreatedRevision === r.name) {
       const why = serving ? 'it is serving traffic' : 'it is the latest revision of its service';
-      throw new TarmacError('FAILED_PRECONDITION', `Revision '${r.name}' cannot be deleted because ${why}.`, { reason: 'REVISION_IN_USE' });
+      throw new TarmacError('FAILED_PRECONDITION', `Revision '${r.name}' cannot be deleted because ${why}.`, {
+        reason: 'REVISION_IN_USE',
+      });
     }
     const rendered = renderRevision(r);
     if (opts.etag && opts.etag !== rendered.etag) {
-      throw new TarmacError('ABORTED', `The etag ${opts.etag} does not match revision '${r.name}'.`, { reason: 'ETAG_MISMATCH' });
+      throw new TarmacError('ABORTED', `The etag ${opts.etag} does not match revision '${r.name}'.`, {
+        reason: 'ETAG_MISMATCH',
+      });
     }
     const op: OperationRecord = {
       id: uuid(),
@@ -73,18 +122,30 @@ export class ServiceQueries {
     return this.renderOp(this.findOp(project.projectId, loc.region, id));
   }
 
-  async listOperations(principal: Principal, loc: Location, size?: string | null, token?: string | null): Promise<{ operations: OperationOutput[]; nextPageToken?: string }> {
+  async listOperations(
+    principal: Principal,
+    loc: Location,
+    size?: string | null,
+    token?: string | null,
+  ): Promise<{ operations: OperationOutput[]; nextPageToken?: string }> {
     const project = await this.ctx.access(principal, loc, 'run.operations.list');
     const limit = pageSize(size);
     const rows = this.ctx.ops.list(project.projectId, loc.region, decodePageToken(token), limit + 1);
     const page = rows.slice(0, limit);
-    const out: { operations: OperationOutput[]; nextPageToken?: string } = { operations: page.map((o) => this.renderOp(o)) };
+    const out: { operations: OperationOutput[]; nextPageToken?: string } = {
+      operations: page.map((o) => this.renderOp(o)),
+    };
     if (rows.length > limit) out.nextPageToken = encodePageToken(page[page.length - 1]!.id);
     return out;
   }
 
   /** Waits until the operation is done or `timeout` (a Duration) passes, then returns it. */
-  async waitOperation(principal: Principal, loc: Location, id: string, timeout: unknown): Promise<OperationOutput> {
+  async waitOperation(
+    principal: Principal,
+    loc: Location,
+    id: string,
+    timeout: unknown,
+  ): Promise<OperationOutput> {
     const project = await this.ctx.access(principal, loc, 'run.operations.get', `/operations/${id}`);
     let ms = DEFAULT_WAIT_MS;
     if (typeof timeout === 'string' && timeout !== '') {
@@ -114,14 +175,31 @@ export class ServiceQueries {
   }
 
   async getIamPolicy(principal: Principal, loc: Location, service: string): Promise<IamPolicy> {
-    const project = await this.ctx.access(principal, loc, 'run.services.getIamPolicy', `/services/${service}`);
-    if (!this.ctx.repo.find(project.projectId, loc.region, service)) throw serviceNotFound(project.projectId, loc.region, service);
+    const project = await this.ctx.access(
+      principal,
+      loc,
+      'run.services.getIamPolicy',
+      `/services/${service}`,
+    );
+    if (!this.ctx.repo.find(project.projectId, loc.region, service))
+      throw serviceNotFound(project.projectId, loc.region, service);
     return this.ctx.deps.iam.getPolicy(serviceName(project.projectId, loc.region, service));
   }
 
-  async setIamPolicy(principal: Principal, loc: Location, service: string, body: unknown): Promise<IamPolicy> {
-    const project = await this.ctx.access(principal, loc, 'run.services.setIamPolicy', `/services/${service}`);
-    if (!this.ctx.repo.find(project.projectId, loc.region, service)) throw serviceNotFound(project.projectId, loc.region, service);
+  async setIamPolicy(
+    principal: Principal,
+    loc: Location,
+    service: string,
+    body: unknown,
+  ): Promise<IamPolicy> {
+    const project = await this.ctx.access(
+      principal,
+      loc,
+      'run.services.setIamPolicy',
+      `/services/${service}`,
+    );
+    if (!this.ctx.repo.find(project.projectId, loc.region, service))
+      throw serviceNotFound(project.projectId, loc.region, service);
     const policy = (body as { policy?: unknown } | null)?.policy;
     if (typeof policy !== 'object' || policy === null) {
       throw new TarmacError('INVALID_ARGUMENT', 'policy is required', {
@@ -133,7 +211,12 @@ export class ServiceQueries {
   }
 
   /** Needs no permission itself: answers which of the asked permissions the caller holds. */
-  async testIamPermissions(principal: Principal, loc: Location, service: string, body: unknown): Promise<{ permissions: string[] }> {
+  async testIamPermissions(
+    principal: Principal,
+    loc: Location,
+    service: string,
+    body: unknown,
+  ): Promise<{ permissions: string[] }> {
     const asked = (body as { permissions?: unknown } | null)?.permissions;
     if (!Array.isArray(asked) || asked.some((p) => typeof p !== 'string')) {
       throw new TarmacError('INVALID_ARGUMENT', 'permissions must be a list of strings', {
@@ -168,4 +251,3 @@ export class ServiceQueries {
 function opNotFound(id: string): TarmacError {
   return new TarmacError('NOT_FOUND', `Operation '${id}' does not exist.`, { reason: 'OPERATION_NOT_FOUND' });
 }
-

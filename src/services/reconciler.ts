@@ -111,8 +111,12 @@ export class Reconciler {
     const latest = revs[0];
     const latestReady = revs.find((r) => r.state === 'READY');
     const { dataPlane } = this.ctx.deps;
-    const project = { number: this.ctx.deps.iam.project(s.projectId)?.projectNumber ?? latest?.runtime.projectNumber ?? '' };
-    const resolved = resolveTraffic(s.spec, latestReady?.name, (tag) => dataPlane.serviceUrl(project, s.region, s.name, tag));
+    const project = {
+      number: this.ctx.deps.iam.project(s.projectId)?.projectNumber ?? latest?.runtime.projectNumber ?? '',
+    };
+    const resolved = resolveTraffic(s.spec, latestReady?.name, (tag) =>
+      dataPlane.serviceUrl(project, s.region, s.name, tag),
+    );
     // A pinned target on a failed revision keeps traffic where it was.
     const blocked = resolved.routes.some((r) => byName.get(r.revision)?.state === 'FAILED');
     const target: TrafficRoute[] = blocked ? (s.status.appliedRoutes ?? []) : resolved.routes;
@@ -144,14 +148,24 @@ export class Reconciler {
       }
     }
     const uri = dataPlane.serviceUrl(project, s.region, s.name);
-    const status = nextStatus({ s, revs, resolved, blocked, target, applied: !waiting, uri, now: this.ctx.now() });
+    const status = nextStatus({
+      s,
+      revs,
+      resolved,
+      blocked,
+      target,
+      applied: !waiting,
+      uri,
+      now: this.ctx.now(),
+    });
     const done = status.observedGeneration >= s.generation && !status.reconciling;
     this.ctx.repo.tx(() => {
       this.ctx.repo.setStatus(s.uid, status);
       if (!done) return;
       const after = { ...s, status };
       for (const op of this.ctx.ops.pending(s.uid)) {
-        if (op.generation <= status.observedGeneration) this.ctx.finishOp(op, opResult(after, latest, op, this.ctx.now()));
+        if (op.generation <= status.observedGeneration)
+          this.ctx.finishOp(op, opResult(after, latest, op, this.ctx.now()));
       }
     });
   }
@@ -163,10 +177,17 @@ export class Reconciler {
     const task = (async () => {
       let readiness: RevisionReadiness;
       try {
-        readiness = await this.ctx.deps.dataPlane.ensureRevision(r.runtime);
+        // The registry address may differ after a restart, so the image is mapped again each time.
+        const image = this.ctx.deps.resolveImage(r.template.containers[0]!.image);
+        readiness = await this.ctx.deps.dataPlane.ensureRevision({ ...r.runtime, image });
       } catch (err) {
         this.ctx.deps.logger.error({ err, revision: r.name }, 'data plane failed to start a revision');
-        readiness = { ready: false, reason: 'INTERNAL', message: `tarmac could not start the revision: ${String(err)}`, logTail: [] };
+        readiness = {
+          ready: false,
+          reason: 'INTERNAL',
+          message: `tarmac could not start the revision: ${String(err)}`,
+          logTail: [],
+        };
       }
       if (this.disposed) return;
       if (r.state === 'READY') {
@@ -215,7 +236,10 @@ export class Reconciler {
         await this.ctx.deps.dataPlane.retireRevision(r.name);
         if (!this.disposed) this.ctx.repo.setRevisionDp(r.uid, 'retired');
       } catch (err) {
-        this.ctx.deps.logger.error({ err, revision: r.name }, 'data plane failed to retire a revision; will retry');
+        this.ctx.deps.logger.error(
+          { err, revision: r.name },
+          'data plane failed to retire a revision; will retry',
+        );
         if (!this.disposed) this.ctx.deps.clock.setTimeout(() => this.enqueue(serviceUid), RETRY_MS);
       }
     })().finally(() => {
@@ -235,10 +259,13 @@ export class Reconciler {
     if (this.disposed) return;
     if (this.ctx.repo.revisions(s.uid).some((r) => r.dp === 'active')) return; // a retire failed; retried later
     const name = serviceName(s.projectId, s.region, s.name);
-    await this.ctx.deps.iam.deletePolicy(name).catch((err: unknown) => this.ctx.deps.logger.warn({ err }, 'policy cleanup failed'));
+    await this.ctx.deps.iam
+      .deletePolicy(name)
+      .catch((err: unknown) => this.ctx.deps.logger.warn({ err }, 'policy cleanup failed'));
     if (this.disposed) return;
     this.ctx.repo.tx(() => {
-      for (const op of this.ctx.ops.pending(s.uid)) this.ctx.finishOp(op, opResult(s, undefined, op, this.ctx.now()));
+      for (const op of this.ctx.ops.pending(s.uid))
+        this.ctx.finishOp(op, opResult(s, undefined, op, this.ctx.now()));
       this.ctx.repo.remove(s.uid);
     });
     for (const r of revs) this.live.delete(r.uid);

@@ -11,7 +11,12 @@ import type { OperationRecord, RevisionRecord, ServiceRecord } from '../store/in
 import { sha256Hex } from '../shared/index.ts';
 import { operationName, revisionName, serviceName } from './names.ts';
 
-export function condition(type: string, state: ConditionState, time: string, extra: Partial<Condition> = {}): Condition {
+export function condition(
+  type: string,
+  state: ConditionState,
+  time: string,
+  extra: Partial<Condition> = {},
+): Condition {
   return { type, state, lastTransitionTime: time, ...extra };
 }
 
@@ -23,7 +28,8 @@ export function makeEtag(...parts: (string | number)[]): string {
 /** The v2 Service JSON. */
 export function renderService(s: ServiceRecord): ServiceOutput {
   const { status, spec } = s;
-  const rev = (r: string | undefined): string | undefined => (r ? revisionName(s.projectId, s.region, s.name, r) : undefined);
+  const rev = (r: string | undefined): string | undefined =>
+    r ? revisionName(s.projectId, s.region, s.name, r) : undefined;
   const out: ServiceOutput = {
     name: serviceName(s.projectId, s.region, s.name),
     uid: s.uid,
@@ -106,7 +112,10 @@ export function renderRevision(r: RevisionRecord): RevisionOutput {
 }
 
 /** google.longrunning.Operation JSON; `current` is the resource while the operation runs. */
-export function renderOperation(o: OperationRecord, current: Record<string, unknown> | undefined): OperationOutput {
+export function renderOperation(
+  o: OperationRecord,
+  current: Record<string, unknown> | undefined,
+): OperationOutput {
   const type = o.kind === 'revision.delete' ? REVISION_TYPE : SERVICE_TYPE;
   const out: OperationOutput = { name: operationName(o.projectId, o.region, o.id), done: o.done };
   const meta = o.result.response ?? current;

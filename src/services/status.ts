@@ -1,7 +1,12 @@
+import { RPC_CODE } from '../shared/index.ts';
 import {
-  RPC_CODE,
-} from '../shared/index.ts';
-import { TRAFFIC_REVISION, TRAFFIC_LATEST, type Condition, type ServiceStatus, type TrafficRoute, type TrafficTargetStatus } from '../model/index.ts';
+  TRAFFIC_REVISION,
+  TRAFFIC_LATEST,
+  type Condition,
+  type ServiceStatus,
+  type TrafficRoute,
+  type TrafficTargetStatus,
+} from '../model/index.ts';
 import type { OperationRecord, RevisionRecord, ServiceRecord } from '../store/index.ts';
 import type { ResolvedTraffic } from './desired.ts';
 import { condition, renderService } from './render.ts';
@@ -31,7 +36,9 @@ export interface StatusInput {
 
 /** Keeps a condition's transition time while its state does not change. */
 function carry(prev: Condition | undefined, next: Condition): Condition {
-  return prev && prev.state === next.state ? { ...next, lastTransitionTime: prev.lastTransitionTime ?? next.lastTransitionTime } : next;
+  return prev && prev.state === next.state
+    ? { ...next, lastTransitionTime: prev.lastTransitionTime ?? next.lastTransitionTime }
+    : next;
 }
 
 /** The service status after a reconcile pass. */
@@ -43,7 +50,9 @@ export function nextStatus(i: StatusInput): ServiceStatus {
   const settled = !latest || latest.state !== 'PENDING';
   const done = settled && i.applied;
   const failed = latest?.state === 'FAILED' ? latest : undefined;
-  const why = failed ? { reason: 'REVISION_FAILED', message: failureMessage(failed), severity: 'ERROR' as const } : {};
+  const why = failed
+    ? { reason: 'REVISION_FAILED', message: failureMessage(failed), severity: 'ERROR' as const }
+    : {};
   const terminal = !done
     ? condition('Ready', 'CONDITION_RECONCILING', now)
     : failed
@@ -74,7 +83,9 @@ export function nextStatus(i: StatusInput): ServiceStatus {
 
 function trafficStatuses(i: StatusInput, latestReady: string | undefined): TrafficTargetStatus[] {
   if (!i.blocked) {
-    return i.resolved.statuses.map((t) => (t.type === TRAFFIC_LATEST && latestReady ? { ...t, revision: latestReady } : t));
+    return i.resolved.statuses.map((t) =>
+      t.type === TRAFFIC_LATEST && latestReady ? { ...t, revision: latestReady } : t,
+    );
   }
   const tagUri = new Map(i.resolved.statuses.filter((t) => t.tag).map((t) => [t.tag!, t.uri!]));
   return i.target.map((r) => ({
@@ -86,10 +97,21 @@ function trafficStatuses(i: StatusInput, latestReady: string | undefined): Traff
 }
 
 /** How an operation ends, given the service as the reconciler left it. */
-export function opResult(s: ServiceRecord, latest: RevisionRecord | undefined, op: OperationRecord, now: string): OperationRecord['result'] {
+export function opResult(
+  s: ServiceRecord,
+  latest: RevisionRecord | undefined,
+  op: OperationRecord,
+  now: string,
+): OperationRecord['result'] {
   if (op.kind === 'service.delete') return { response: { ...renderService(s), deleteTime: now } };
   if (s.deleting) {
-    return { error: { code: RPC_CODE.ABORTED, message: `Service '${s.name}' was deleted before the operation finished.`, details: [] } };
+    return {
+      error: {
+        code: RPC_CODE.ABORTED,
+        message: `Service '${s.name}' was deleted before the operation finished.`,
+        details: [],
+      },
+    };
   }
   if (latest?.state === 'FAILED' && latest.generation >= op.generation) {
     return {

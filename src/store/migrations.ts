@@ -20,4 +20,9 @@ const core: Migration[] = [
   },
 ];
 
-export const MIGRATIONS: readonly Migration[] = [...core, ...iamMigrations, ...buildMigrations, ...servicesMigrations];
+export const MIGRATIONS: readonly Migration[] = [
+  ...core,
+  ...iamMigrations,
+  ...buildMigrations,
+  ...servicesMigrations,
+];

@@ -15,7 +15,10 @@ export interface OperationRecord {
   generation: number;
   done: boolean;
   /** On completion: `response` (resource JSON) or `error` (google.rpc.Status JSON). */
-  result: { response?: Record<string, unknown>; error?: { code: number; message: string; details: Record<string, unknown>[] } };
+  result: {
+    response?: Record<string, unknown>;
+    error?: { code: number; message: string; details: Record<string, unknown>[] };
+  };
   createTime: string;
   endTime?: string;
 }
@@ -58,8 +61,19 @@ export class OperationRepo {
         `INSERT INTO run_operations (name, project_id, region, kind, target, service_uid, generation, done, result, create_time, end_time)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(o.id, o.projectId, o.region, o.kind, o.target, o.serviceUid, o.generation, o.done ? 1 : 0,
-        JSON.stringify(o.result), o.createTime, o.endTime ?? null);
+      .run(
+        o.id,
+        o.projectId,
+        o.region,
+        o.kind,
+        o.target,
+        o.serviceUid,
+        o.generation,
+        o.done ? 1 : 0,
+        JSON.stringify(o.result),
+        o.createTime,
+        o.endTime ?? null,
+      );
   }
 
   get(projectId: string, region: string, id: string): OperationRecord | undefined {
@@ -72,7 +86,9 @@ export class OperationRepo {
   list(projectId: string, region: string, after: string, limit: number): OperationRecord[] {
     return (
       this.db
-        .prepare('SELECT * FROM run_operations WHERE project_id = ? AND region = ? AND name > ? ORDER BY name LIMIT ?')
+        .prepare(
+          'SELECT * FROM run_operations WHERE project_id = ? AND region = ? AND name > ? ORDER BY name LIMIT ?',
+        )
         .all(projectId, region, after, limit) as Row[]
     ).map(toOp);
   }
@@ -80,7 +96,9 @@ export class OperationRepo {
   /** Unfinished operations on a service. */
   pending(serviceUid: string): OperationRecord[] {
     return (
-      this.db.prepare('SELECT * FROM run_operations WHERE service_uid = ? AND done = 0 ORDER BY create_time').all(serviceUid) as Row[]
+      this.db
+        .prepare('SELECT * FROM run_operations WHERE service_uid = ? AND done = 0 ORDER BY create_time')
+        .all(serviceUid) as Row[]
     ).map(toOp);
   }
 
@@ -91,6 +109,10 @@ export class OperationRepo {
   }
 
   remove(projectId: string, region: string, id: string): boolean {
-    return this.db.prepare('DELETE FROM run_operations WHERE project_id = ? AND region = ? AND name = ?').run(projectId, region, id).changes > 0;
+    return (
+      this.db
+        .prepare('DELETE FROM run_operations WHERE project_id = ? AND region = ? AND name = ?')
+        .run(projectId, region, id).changes > 0
+    );
   }
 }

@@ -134,7 +134,8 @@ export class ServiceRepo {
   }
 
   byUid(uid: string): ServiceRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM run_services WHERE uid = ?').get(uid) as ServiceRow | undefined;
+    const row = this.db.prepare('SELECT * FROM run_services WHERE uid = ?').get(uid) as
+      ServiceRow | undefined;
     return row ? toService(row) : undefined;
   }
 
@@ -161,8 +162,22 @@ export class ServiceRepo {
            create_time, update_time, creator, last_modifier, deleting)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(s.uid, s.projectId, s.region, s.name, JSON.stringify(s.spec), s.generation, s.revisionSeq,
-        JSON.stringify(s.status), s.etag, s.createTime, s.updateTime, s.creator, s.lastModifier, s.deleting ? 1 : 0);
+      .run(
+        s.uid,
+        s.projectId,
+        s.region,
+        s.name,
+        JSON.stringify(s.spec),
+        s.generation,
+        s.revisionSeq,
+        JSON.stringify(s.status),
+        s.etag,
+        s.createTime,
+        s.updateTime,
+        s.creator,
+        s.lastModifier,
+        s.deleting ? 1 : 0,
+      );
   }
 
   /** Writes every mutable column of a service. */
@@ -172,8 +187,17 @@ export class ServiceRepo {
         `UPDATE run_services SET spec = ?, generation = ?, revision_seq = ?, status = ?, etag = ?, update_time = ?,
            last_modifier = ?, deleting = ? WHERE uid = ?`,
       )
-      .run(JSON.stringify(s.spec), s.generation, s.revisionSeq, JSON.stringify(s.status), s.etag, s.updateTime,
-        s.lastModifier, s.deleting ? 1 : 0, s.uid);
+      .run(
+        JSON.stringify(s.spec),
+        s.generation,
+        s.revisionSeq,
+        JSON.stringify(s.status),
+        s.etag,
+        s.updateTime,
+        s.lastModifier,
+        s.deleting ? 1 : 0,
+        s.uid,
+      );
   }
 
   setStatus(uid: string, status: ServiceStatus): void {
@@ -192,15 +216,35 @@ export class ServiceRepo {
            runtime, state, dp, reason, message, log_tail, create_time, update_time)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(r.uid, r.serviceUid, r.projectId, r.region, r.service, r.name, r.seq, r.generation,
-        JSON.stringify(r.template), JSON.stringify(r.runtime), r.state, r.dp, r.reason, r.message,
-        JSON.stringify(r.logTail), r.createTime, r.updateTime);
+      .run(
+        r.uid,
+        r.serviceUid,
+        r.projectId,
+        r.region,
+        r.service,
+        r.name,
+        r.seq,
+        r.generation,
+        JSON.stringify(r.template),
+        JSON.stringify(r.runtime),
+        r.state,
+        r.dp,
+        r.reason,
+        r.message,
+        JSON.stringify(r.logTail),
+        r.createTime,
+        r.updateTime,
+      );
   }
 
   /** Records a revision's readiness (or failure) and data-plane state. */
-  updateRevision(r: Pick<RevisionRecord, 'uid' | 'state' | 'dp' | 'reason' | 'message' | 'logTail' | 'updateTime'>): void {
+  updateRevision(
+    r: Pick<RevisionRecord, 'uid' | 'state' | 'dp' | 'reason' | 'message' | 'logTail' | 'updateTime'>,
+  ): void {
     this.db
-      .prepare('UPDATE run_revisions SET state = ?, dp = ?, reason = ?, message = ?, log_tail = ?, update_time = ? WHERE uid = ?')
+      .prepare(
+        'UPDATE run_revisions SET state = ?, dp = ?, reason = ?, message = ?, log_tail = ?, update_time = ? WHERE uid = ?',
+      )
       .run(r.state, r.dp, r.reason, r.message, JSON.stringify(r.logTail), r.updateTime, r.uid);
   }
 
@@ -211,7 +255,9 @@ export class ServiceRepo {
   /** A service's revisions, newest first. */
   revisions(serviceUid: string): RevisionRecord[] {
     return (
-      this.db.prepare('SELECT * FROM run_revisions WHERE service_uid = ? ORDER BY seq DESC').all(serviceUid) as RevisionRow[]
+      this.db
+        .prepare('SELECT * FROM run_revisions WHERE service_uid = ? ORDER BY seq DESC')
+        .all(serviceUid) as RevisionRow[]
     ).map(toRevision);
   }
 
@@ -227,7 +273,13 @@ export class ServiceRepo {
   }
 
   /** Revisions of live services in a region (`service` undefined = all), ordered by name after `after`. */
-  listRevisions(projectId: string, region: string, service: string | undefined, after: string, limit: number): RevisionRecord[] {
+  listRevisions(
+    projectId: string,
+    region: string,
+    service: string | undefined,
+    after: string,
+    limit: number,
+  ): RevisionRecord[] {
     const rows = this.db
       .prepare(
         `SELECT r.* FROM run_revisions r JOIN run_services s ON s.uid = r.service_uid
