@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { statePaths, type ParsedConfig, type StatePaths } from './config/index.ts';
 import { openDatabase, MetaRepo, type Db } from './store/index.ts';
 import { createApiServer, type RouteModule } from './api/index.ts';
+import { Telemetry } from './telemetry/index.ts';
 import {
   DisposeStack,
   SystemClock,
@@ -36,6 +37,7 @@ export class Platform {
   readonly meta: MetaRepo;
   /** Stable id of this installation (one TARMAC_HOME); labels every container it creates. */
   readonly installationId: string;
+  readonly telemetry: Telemetry;
   private readonly stack = new DisposeStack();
   private addrs: Listeners | undefined;
 
@@ -53,6 +55,8 @@ export class Platform {
     });
     this.meta = new MetaRepo(this.db);
     this.installationId = this.meta.getOrCreate('installation_id', uuid);
+    this.telemetry = new Telemetry(this.db, this.clock);
+    this.stack.push(() => this.telemetry.dispose());
   }
 
   get listeners(): Listeners {

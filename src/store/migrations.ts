@@ -16,4 +16,24 @@ const core: Migration[] = [
   },
 ];
 
-export const MIGRATIONS: readonly Migration[] = [...core];
+const telemetry: Migration[] = [
+  {
+    id: 600,
+    name: 'log_entries',
+    up: `CREATE TABLE log_entries (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      project TEXT NOT NULL,
+      service TEXT NOT NULL,
+      revision TEXT NOT NULL,
+      ts INTEGER NOT NULL,
+      severity INTEGER NOT NULL,
+      log_name TEXT NOT NULL,
+      entry TEXT NOT NULL
+    );
+    CREATE INDEX log_entries_service ON log_entries (project, service, id);
+    CREATE INDEX log_entries_revision ON log_entries (revision, id);
+    CREATE INDEX log_entries_ts ON log_entries (ts);`,
+  },
+];
+
+export const MIGRATIONS: readonly Migration[] = [...core, ...telemetry];
