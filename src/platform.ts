@@ -3,17 +3,27 @@ import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { statePaths, type ParsedConfig, type StatePaths } from './config/index.ts';
 import { openDatabase, MetaRepo, type Db } from './store/index.ts';
-import { createApiServer, iamRoutes, runV1Routes, runV2Routes, type RouteModule } from './api/index.ts';
+import { Telemetry } from './telemetry/index.ts';
+import {
+  cloudBuildRoutes,
+  createApiServer,
+  iamRoutes,
+  runV1Routes,
+  runV2Routes,
+  type RouteModule,
+} from './api/index.ts';
 import {
   ServicesControlPlane,
   detachedDataPlane,
   imageResolverFor,
   servicesIamOf,
 } from './services/index.ts';
+import { createBuildService, type BuildService } from './build/index.ts';
 import { Iam } from './iam/index.ts';
 import {
   DisposeStack,
   SystemClock,
+  TarmacError,
   closeServer,
   createLogger,
   listen,
@@ -43,8 +53,11 @@ export class Platform {
   readonly meta: MetaRepo;
   /** Stable id of this installation (one TARMAC_HOME); labels every container it creates. */
   readonly installationId: string;
+  readonly telemetry: Telemetry;
   /** Identity: projects, accounts, policies, tokens, metadata server (see src/iam/README.md). */
   readonly iam: Iam;
+  /** Cloud Build: source uploads, the build queue and runner, logs (see src/build/README.md). */
+  readonly builds: BuildService;
   /** Services control plane: Cloud Run Admin API state, revisions, operations, reconciler (src/services). */
   readonly services: ServicesControlPlane;
   private readonly stack = new DisposeStack();
@@ -64,6 +77,8 @@ export class Platform {
     });
     this.meta = new MetaRepo(this.db);
     this.installationId = this.meta.getOrCreate('installation_id', uuid);
+    this.telemetry = new Telemetry(this.db, this.clock);
+    this.stack.push(() => this.telemetry.dispose());
     this.iam = new Iam({
       db: this.db,
       meta: this.meta,
@@ -74,6 +89,20 @@ export class Platform {
       defaultRegion: config.defaultRegion,
       apiUrl: () => this.urls.api,
       metadata: { host: config.bind, port: config.ports.metadata },
+    });
+    this.builds = createBuildService({
+      config,
+      paths: this.paths,
+      db: this.db,
+      clock: this.clock,
+      logger: this.logger,
+      iam: this.iam,
+      engine: async () => {
+        throw new TarmacError('UNAVAILABLE', 'no container engine is connected', { reason: 'NO_ENGINE' });
+      },
+      installationId: this.installationId,
+      registryHostPort: () => `localhost:${this.listeners.registry.port}`,
+      apiUrl: () => this.urls.api,
     });
     this.services = new ServicesControlPlane(this.db, {
       iam: servicesIamOf(this.iam),
@@ -110,6 +139,8 @@ export class Platform {
     this.addrs = addrs;
     await this.iam.start();
     this.stack.push(() => this.iam.dispose());
+    this.builds.start();
+    this.stack.push(() => this.builds.dispose());
     this.services.start();
     this.stack.push(() => this.services.dispose());
   }
@@ -127,6 +158,7 @@ export class Platform {
   private routeModules(): RouteModule[] {
     return [
       iamRoutes(this.iam),
+      cloudBuildRoutes({ builds: this.builds, auth: this.iam }),
       runV2Routes(this.services),
       runV1Routes(this.services, this.config.defaultRegion),
     ];

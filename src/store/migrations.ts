@@ -5,6 +5,7 @@
 import { buildMigrations } from './build-migrations.ts';
 import { iamMigrations } from './iam-migrations.ts';
 import { servicesMigrations } from './services-migrations.ts';
+import { telemetryMigrations } from './telemetry-migrations.ts';
 
 export interface Migration {
   id: number;
@@ -25,4 +26,5 @@ export const MIGRATIONS: readonly Migration[] = [
   ...iamMigrations,
   ...buildMigrations,
   ...servicesMigrations,
+  ...telemetryMigrations,
 ];
