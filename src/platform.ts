@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { statePaths, type ParsedConfig, type StatePaths } from './config/index.ts';
 import { openDatabase, MetaRepo, type Db } from './store/index.ts';
+import { Telemetry } from './telemetry/index.ts';
 import { createApiServer, iamRoutes, type RouteModule } from './api/index.ts';
 import { Iam } from './iam/index.ts';
 import {
@@ -37,6 +38,7 @@ export class Platform {
   readonly meta: MetaRepo;
   /** Stable id of this installation (one TARMAC_HOME); labels every container it creates. */
   readonly installationId: string;
+  readonly telemetry: Telemetry;
   /** Identity: projects, accounts, policies, tokens, metadata server (see src/iam/README.md). */
   readonly iam: Iam;
   private readonly stack = new DisposeStack();
@@ -56,6 +58,8 @@ export class Platform {
     });
     this.meta = new MetaRepo(this.db);
     this.installationId = this.meta.getOrCreate('installation_id', uuid);
+    this.telemetry = new Telemetry(this.db, this.clock);
+    this.stack.push(() => this.telemetry.dispose());
     this.iam = new Iam({
       db: this.db,
       meta: this.meta,
