@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { statePaths, type ParsedConfig, type StatePaths } from './config/index.ts';
 import { openDatabase, MetaRepo, type Db } from './store/index.ts';
 import { Telemetry } from './telemetry/index.ts';
-import { createApiServer, iamRoutes, type RouteModule } from './api/index.ts';
+import { createApiServer, iamRoutes, loggingRoutes, type RouteModule } from './api/index.ts';
 import { Iam } from './iam/index.ts';
 import {
   DisposeStack,
@@ -112,7 +112,7 @@ export class Platform {
   }
 
   private routeModules(): RouteModule[] {
-    return [iamRoutes(this.iam)];
+    return [iamRoutes(this.iam), loggingRoutes(this.iam, this.telemetry, this.config.defaultProject)];
   }
 
   private ingressHandler(): RequestListener {
