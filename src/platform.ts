@@ -4,11 +4,19 @@ import { mkdirSync } from 'node:fs';
 import { statePaths, type ParsedConfig, type StatePaths } from './config/index.ts';
 import { openDatabase, MetaRepo, type Db } from './store/index.ts';
 import { Telemetry } from './telemetry/index.ts';
-import { createApiServer, iamRoutes, loggingRoutes, type RouteModule } from './api/index.ts';
+import {
+  cloudBuildRoutes,
+  createApiServer,
+  iamRoutes,
+  loggingRoutes,
+  type RouteModule,
+} from './api/index.ts';
+import { createBuildService, type BuildService } from './build/index.ts';
 import { Iam } from './iam/index.ts';
 import {
   DisposeStack,
   SystemClock,
+  TarmacError,
   closeServer,
   createLogger,
   listen,
@@ -41,6 +49,8 @@ export class Platform {
   readonly telemetry: Telemetry;
   /** Identity: projects, accounts, policies, tokens, metadata server (see src/iam/README.md). */
   readonly iam: Iam;
+  /** Cloud Build: source uploads, the build queue and runner, logs (see src/build/README.md). */
+  readonly builds: BuildService;
   private readonly stack = new DisposeStack();
   private addrs: Listeners | undefined;
 
@@ -71,6 +81,20 @@ export class Platform {
       apiUrl: () => this.urls.api,
       metadata: { host: config.bind, port: config.ports.metadata },
     });
+    this.builds = createBuildService({
+      config,
+      paths: this.paths,
+      db: this.db,
+      clock: this.clock,
+      logger: this.logger,
+      iam: this.iam,
+      engine: async () => {
+        throw new TarmacError('UNAVAILABLE', 'no container engine is connected', { reason: 'NO_ENGINE' });
+      },
+      installationId: this.installationId,
+      registryHostPort: () => `localhost:${this.listeners.registry.port}`,
+      apiUrl: () => this.urls.api,
+    });
   }
 
   get listeners(): Listeners {
@@ -99,6 +123,8 @@ export class Platform {
     this.addrs = addrs;
     await this.iam.start();
     this.stack.push(() => this.iam.dispose());
+    this.builds.start();
+    this.stack.push(() => this.builds.dispose());
   }
 
   dispose(): Promise<void> {
@@ -112,7 +138,11 @@ export class Platform {
   }
 
   private routeModules(): RouteModule[] {
-    return [iamRoutes(this.iam), loggingRoutes(this.iam, this.telemetry, this.config.defaultProject)];
+    return [
+      iamRoutes(this.iam),
+      cloudBuildRoutes({ builds: this.builds, auth: this.iam }),
+      loggingRoutes(this.iam, this.telemetry, this.config.defaultProject),
+    ];
   }
 
   private ingressHandler(): RequestListener {
