@@ -8,6 +8,7 @@ import {
   cloudBuildRoutes,
   createApiServer,
   iamRoutes,
+  loggingRoutes,
   runV1Routes,
   runV2Routes,
   type RouteModule,
@@ -161,6 +162,7 @@ export class Platform {
       cloudBuildRoutes({ builds: this.builds, auth: this.iam }),
       runV2Routes(this.services),
       runV1Routes(this.services, this.config.defaultRegion),
+      loggingRoutes(this.iam, this.telemetry, this.config.defaultProject),
     ];
   }
 
