@@ -1,13 +1,17 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { statePaths, type ParsedConfig, type StatePaths } from './config/index.ts';
 import { openDatabase, MetaRepo, type Db } from './store/index.ts';
 import { createApiServer, iamRoutes, type RouteModule } from './api/index.ts';
 import { Iam } from './iam/index.ts';
+import { Serving } from './serving/index.ts';
+import type { ContainerEngine } from './runtime/index.ts';
 import {
   DisposeStack,
   SystemClock,
+  TarmacError,
   closeServer,
   createLogger,
   listen,
@@ -39,6 +43,8 @@ export class Platform {
   readonly installationId: string;
   /** Identity: projects, accounts, policies, tokens, metadata server (see src/iam/README.md). */
   readonly iam: Iam;
+  /** Data plane: instances, autoscaling and the ingress proxy (see src/serving/README.md). */
+  readonly serving: Serving;
   private readonly stack = new DisposeStack();
   private addrs: Listeners | undefined;
 
@@ -67,6 +73,25 @@ export class Platform {
       apiUrl: () => this.urls.api,
       metadata: { host: config.bind, port: config.ports.metadata },
     });
+    this.serving = new Serving({
+      engine: () => this.servingEngine(),
+      clock: this.clock,
+      logger: this.logger,
+      domain: config.domain,
+      stateDir: join(this.paths.home, 'serving'),
+      installationId: this.installationId,
+      idleTimeoutSeconds: config.serving.idleTimeoutSeconds,
+      targetUtilization: config.serving.targetUtilization,
+      invokeAuthorizer: this.iam.invokeAuthorizer,
+      instanceRegistry: this.iam,
+      metadataPort: () => this.iam.metadataAddress.port,
+    });
+  }
+
+  private servingEngine(): ContainerEngine {
+    throw new TarmacError('UNAVAILABLE', 'no container engine is connected', {
+      reason: 'ENGINE_UNREACHABLE',
+    });
   }
 
   get listeners(): Listeners {
@@ -85,14 +110,18 @@ export class Platform {
   async start(): Promise<void> {
     const { bind, ports } = this.config;
     const api = createApiServer(this.routeModules(), this.logger);
-    const ingress = createServer(this.ingressHandler());
+    const ingress = createServer(this.serving.handleRequest);
+    ingress.on('upgrade', this.serving.handleUpgrade);
     const registry = createServer(this.registryHandler());
+    // Disposed after the ingress listener has closed: instances drain once no request can arrive.
+    this.stack.push(() => this.serving.dispose());
     const addrs = {
       api: await this.serve(api, bind, ports.api),
       ingress: await this.serve(ingress, bind, ports.ingress),
       registry: await this.serve(registry, bind, ports.registry),
     };
     this.addrs = addrs;
+    this.serving.start(addrs.ingress.port);
     await this.iam.start();
     this.stack.push(() => this.iam.dispose());
   }
@@ -109,13 +138,6 @@ export class Platform {
 
   private routeModules(): RouteModule[] {
     return [iamRoutes(this.iam)];
-  }
-
-  private ingressHandler(): RequestListener {
-    return (req, res) => {
-      if (req.url === '/healthz') return sendJson(res, 200, { status: 'ok' });
-      sendJson(res, 404, { error: 'no service answers at this host', host: req.headers.host ?? '' });
-    };
   }
 
   private registryHandler(): RequestListener {

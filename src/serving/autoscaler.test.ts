@@ -13,7 +13,13 @@ function simulate(
 ): { desired: number[]; panicking: boolean[] } {
   const clock = new FakeClock();
   const samples: Sample[] = [];
-  const w: ScalingWindow = { samples, readyInstances: 0, lastActiveAt: undefined, lastPanicAt: undefined, lastDesired: 0 };
+  const w: ScalingWindow = {
+    samples,
+    readyInstances: 0,
+    lastActiveAt: undefined,
+    lastPanicAt: undefined,
+    lastDesired: 0,
+  };
   const out = { desired: [] as number[], panicking: [] as boolean[] };
   for (let i = 0; i < seconds; i++) {
     clock.advance(1000);

@@ -36,8 +36,13 @@ describe('proxy headers', () => {
     const tp = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
     const a = upstreamHeaders({ traceparent: tp }, '127.0.0.1');
     expect(a.traceparent).toBe(tp);
-    expect(a['x-cloud-trace-context']).toBe(`0af7651916cd43dd8448eb211c80319c/${BigInt('0xb7ad6b7169203331')};o=1`);
-    const b = upstreamHeaders({ 'x-cloud-trace-context': '105445aa7843bc8bf206b12000100000/1;o=1' }, '127.0.0.1');
+    expect(a['x-cloud-trace-context']).toBe(
+      `0af7651916cd43dd8448eb211c80319c/${BigInt('0xb7ad6b7169203331')};o=1`,
+    );
+    const b = upstreamHeaders(
+      { 'x-cloud-trace-context': '105445aa7843bc8bf206b12000100000/1;o=1' },
+      '127.0.0.1',
+    );
     expect(b.traceparent).toBe('00-105445aa7843bc8bf206b12000100000-0000000000000001-01');
   });
 });

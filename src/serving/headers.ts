@@ -51,7 +51,8 @@ function spanHex(): string {
  */
 export function setTrace(h: OutgoingHttpHeaders): void {
   const tp = typeof h.traceparent === 'string' ? TRACEPARENT.exec(h.traceparent) : null;
-  const xc = typeof h['x-cloud-trace-context'] === 'string' ? CLOUD_TRACE.exec(h['x-cloud-trace-context']) : null;
+  const xc =
+    typeof h['x-cloud-trace-context'] === 'string' ? CLOUD_TRACE.exec(h['x-cloud-trace-context']) : null;
   if (tp) {
     if (!xc) {
       const sampled = (parseInt(tp[3]!, 16) & 1) === 1 ? 1 : 0;

@@ -38,7 +38,11 @@ export class Instance {
   ) {
     this.createdAt = now;
     this.lastActiveAt = now;
-    this.agent = new Agent({ keepAlive: true, maxSockets: concurrency, maxFreeSockets: Math.min(concurrency, 256) });
+    this.agent = new Agent({
+      keepAlive: true,
+      maxSockets: concurrency,
+      maxFreeSockets: Math.min(concurrency, 256),
+    });
   }
 
   /** Records the container's end once; wakes whoever waits for it. */

@@ -114,7 +114,8 @@ export async function launch(spec: RevisionRuntimeSpec, inst: Instance, deps: La
     throw startupError('CONTAINER_START_FAILED', `could not start the container: ${(e as Error).message}`);
   }
   const state = await engine.inspect(inst.containerId);
-  if (!state.hostPort) throw startupError('CONTAINER_START_FAILED', 'the engine published no port for the container');
+  if (!state.hostPort)
+    throw startupError('CONTAINER_START_FAILED', 'the engine published no port for the container');
   inst.hostPort = state.hostPort;
   await waitStartup(spec, inst, deps);
 }
@@ -145,7 +146,8 @@ async function waitStartup(spec: RevisionRuntimeSpec, inst: Instance, deps: Laun
     if (now - lastInspect >= 1000) {
       lastInspect = now;
       const s = await deps.engine.inspect(inst.containerId).catch(() => undefined);
-      if (s && !s.running && s.status !== 'created') inst.markExited({ oomKilled: s.oomKilled, exitCode: s.exitCode });
+      if (s && !s.running && s.status !== 'created')
+        inst.markExited({ oomKilled: s.oomKilled, exitCode: s.exitCode });
     }
     await sleep(clock, attempt < 40 ? 25 : 100);
   }
@@ -154,7 +156,10 @@ async function waitStartup(spec: RevisionRuntimeSpec, inst: Instance, deps: Laun
 function checkExit(spec: RevisionRuntimeSpec, inst: Instance): void {
   if (!inst.exit) return;
   if (inst.exit.oomKilled) {
-    throw startupError('MEMORY_LIMIT_EXCEEDED', `${memoryMessage(spec)} The container was killed while starting.`);
+    throw startupError(
+      'MEMORY_LIMIT_EXCEEDED',
+      `${memoryMessage(spec)} The container was killed while starting.`,
+    );
   }
   throw startupError(
     'CONTAINER_EXITED',

@@ -36,7 +36,14 @@ export function httpProbe(
 ): Promise<boolean> {
   return new Promise((resolve) => {
     const req = request(
-      { host: '127.0.0.1', port, path, method: 'GET', headers: { ...headers, connection: 'close' }, agent: false },
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'GET',
+        headers: { ...headers, connection: 'close' },
+        agent: false,
+      },
       (res) => {
         res.resume();
         const code = res.statusCode ?? 0;

@@ -80,7 +80,8 @@ export class Revision {
   tryAcquire(): Instance | undefined {
     const c = this.scaling.concurrency;
     let best: Instance | undefined;
-    for (const i of this.ready) if (i.inflight < c && (best === undefined || i.inflight < best.inflight)) best = i;
+    for (const i of this.ready)
+      if (i.inflight < c && (best === undefined || i.inflight < best.inflight)) best = i;
     if (best) this.take(best);
     return best;
   }
@@ -233,7 +234,11 @@ export class Revision {
     this.failures++;
     const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (this.failures - 1));
     this.backoffUntil = this.deps.clock.now() + backoff;
-    this.deps.systemLog(this.spec.name, 'ERROR', `${message} Retrying in ${backoff / 1000} s (crash loop backoff).`);
+    this.deps.systemLog(
+      this.spec.name,
+      'ERROR',
+      `${message} Retrying in ${backoff / 1000} s (crash loop backoff).`,
+    );
     for (const line of tail) this.deps.systemLog(this.spec.name, 'ERROR', `container: ${line}`);
     this.notify({ ready: false, reason, message, logTail: tail });
     if (this.active === 0) {
@@ -291,7 +296,10 @@ export class Revision {
       if (s && !s.running) this.onExit(inst, { oomKilled: s.oomKilled, exitCode: s.exitCode });
     }
     if (inst.exit?.oomKilled) {
-      return { status: 503, message: `The instance serving this request was terminated: ${memoryMessage(this.spec)}` };
+      return {
+        status: 503,
+        message: `The instance serving this request was terminated: ${memoryMessage(this.spec)}`,
+      };
     }
     if (inst.exit) {
       return {
@@ -340,7 +348,8 @@ export class Revision {
     this.samples.push({ t: now, concurrency: Math.max(this.peak, demand) });
     this.peak = demand;
     if (demand > 0) this.lastActiveAt = now;
-    while (this.samples.length > 0 && this.samples[0]!.t <= now - this.scaling.stableWindowMs) this.samples.shift();
+    while (this.samples.length > 0 && this.samples[0]!.t <= now - this.scaling.stableWindowMs)
+      this.samples.shift();
     const d = decide(
       this.scaling,
       {
@@ -394,7 +403,12 @@ export class Revision {
     while (this.demand > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
     this.stopped = true;
     if (this.tickTimer) this.deps.clock.clearTimeout(this.tickTimer);
-    this.notify({ ready: false, reason: 'RETIRED', message: `revision ${this.spec.name} was retired`, logTail: [] });
+    this.notify({
+      ready: false,
+      reason: 'RETIRED',
+      message: `revision ${this.spec.name} was retired`,
+      logTail: [],
+    });
     await Promise.all([...this.instances].map((i) => this.retire(i, 10)));
   }
 }

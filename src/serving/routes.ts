@@ -74,7 +74,8 @@ export class RouteTable {
     for (const r of this.byKey.values()) {
       const s = r.spec;
       yield serviceHost(s.projectNumber, s.region, s.service, this.domain);
-      for (const tag of r.tags.keys()) yield serviceHost(s.projectNumber, s.region, s.service, this.domain, tag);
+      for (const tag of r.tags.keys())
+        yield serviceHost(s.projectNumber, s.region, s.service, this.domain, tag);
     }
   }
 
@@ -90,7 +91,11 @@ export class RouteTable {
  * The revision a request goes to: a tag reaches only its own revision; otherwise a weighted pick by
  * percent with `rand` in [0, 1). Undefined when the tag is unknown or nothing has a share.
  */
-export function pickRevision(route: CompiledRoute, tag: string | undefined, rand: number): string | undefined {
+export function pickRevision(
+  route: CompiledRoute,
+  tag: string | undefined,
+  rand: number,
+): string | undefined {
   if (tag !== undefined) return route.tags.get(tag);
   const n = route.revisions.length;
   if (n === 1) return route.revisions[0];

@@ -8,8 +8,15 @@ import type {
   RevisionRuntimeSpec,
   RouteSpec,
 } from '../model/index.ts';
-import { LABEL_KIND, LABEL_MANAGED, LABEL_OWNER, type ContainerEngine, type Watch } from '../runtime/index.ts';
+import {
+  LABEL_KIND,
+  LABEL_MANAGED,
+  LABEL_OWNER,
+  type ContainerEngine,
+  type Watch,
+} from '../runtime/index.ts';
 import type { Clock, Logger } from '../shared/index.ts';
+import { stripSignature } from '../iam/index.ts';
 import { AddressPool } from './addresses.ts';
 import { parseHost, serviceHost, serviceUrl, type HostKey } from './hosts.ts';
 import { HostsFile } from './hostsfile.ts';
@@ -119,7 +126,10 @@ export class Serving implements DataPlane {
     const inst = this.byContainer.get(containerId);
     if (!inst || type === 'start') return;
     const rev = this.revisions.get(inst.revision);
-    const s = await this.o.engine().inspect(containerId).catch(() => undefined);
+    const s = await this.o
+      .engine()
+      .inspect(containerId)
+      .catch(() => undefined);
     if (s?.running) return;
     const exit = { oomKilled: type === 'oom' || (s?.oomKilled ?? false), exitCode: s?.exitCode ?? null };
     if (rev) rev.onExit(inst, exit);
@@ -144,7 +154,8 @@ export class Serving implements DataPlane {
   // ---- DataPlane --------------------------------------------------------------------------------
 
   async ensureRevision(spec: RevisionRuntimeSpec): Promise<RevisionReadiness> {
-    if (this.disposed) return { ready: false, reason: 'SHUTTING_DOWN', message: 'tarmac is stopping', logTail: [] };
+    if (this.disposed)
+      return { ready: false, reason: 'SHUTTING_DOWN', message: 'tarmac is stopping', logTail: [] };
     await this.retiring.get(spec.name);
     let rev: Revision;
     try {
@@ -248,8 +259,16 @@ export class Serving implements DataPlane {
     }
     const auth = this.o.invokeAuthorizer;
     if (!auth) return this.route(route, hk.tag, go, reject);
-    auth({ headers: req.headers, internal: this.isInternal(req.socket.remoteAddress) }, route.auth, route.audiences).then(
-      (d) => (d.allow ? this.route(route, hk.tag, go, reject) : reject(d.status, d.message)),
+    auth(
+      { headers: req.headers, internal: this.isInternal(req.socket.remoteAddress) },
+      route.auth,
+      route.audiences,
+    ).then(
+      (d) => {
+        if (!d.allow) return reject(d.status, d.message);
+        if (!route.auth.invokerIamDisabled) unsignCredential(req);
+        this.route(route, hk.tag, go, reject);
+      },
       (e: unknown) => {
         this.o.logger.error({ err: e }, 'invoke authorizer failed');
         reject(500, 'The invoker check failed.');
@@ -265,7 +284,10 @@ export class Serving implements DataPlane {
   ): void {
     const name = pickRevision(route, tag, Math.random());
     if (name === undefined) {
-      return reject(404, tag ? `404 Not Found: no revision is tagged "${tag}".` : '404 Not Found: no revision serves traffic.');
+      return reject(
+        404,
+        tag ? `404 Not Found: no revision is tagged "${tag}".` : '404 Not Found: no revision serves traffic.',
+      );
     }
     const rev = this.revisions.get(name);
     if (!rev) return reject(503, `Revision ${name} is not ready to serve traffic.`);
@@ -303,4 +325,15 @@ export class Serving implements DataPlane {
     await Promise.all([...this.revisions.keys()].map((n) => this.retireRevision(n)));
     this.watch?.close();
   }
+}
+
+/**
+ * The container sees the caller's token without its signature, so it can read the claims but never
+ * replay it against tarmac: X-Serverless-Authorization when it carried the check, else Authorization.
+ */
+function unsignCredential(req: IncomingMessage): void {
+  const h = req.headers;
+  const xsa = h['x-serverless-authorization'];
+  if (typeof xsa === 'string' && xsa.trim() !== '') h['x-serverless-authorization'] = stripSignature(xsa);
+  else if (typeof h.authorization === 'string') h.authorization = stripSignature(h.authorization);
 }
