@@ -4,7 +4,15 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { statePaths, type ParsedConfig, type StatePaths } from './config/index.ts';
 import { openDatabase, MetaRepo, type Db } from './store/index.ts';
-import { createApiServer, iamRoutes, type RouteModule } from './api/index.ts';
+import { Telemetry } from './telemetry/index.ts';
+import {
+  cloudBuildRoutes,
+  createApiServer,
+  iamRoutes,
+  loggingRoutes,
+  type RouteModule,
+} from './api/index.ts';
+import { createBuildService, type BuildService } from './build/index.ts';
 import { Iam } from './iam/index.ts';
 import { Serving } from './serving/index.ts';
 import type { ContainerEngine } from './runtime/index.ts';
@@ -41,10 +49,13 @@ export class Platform {
   readonly meta: MetaRepo;
   /** Stable id of this installation (one TARMAC_HOME); labels every container it creates. */
   readonly installationId: string;
+  readonly telemetry: Telemetry;
   /** Identity: projects, accounts, policies, tokens, metadata server (see src/iam/README.md). */
   readonly iam: Iam;
   /** Data plane: instances, autoscaling and the ingress proxy (see src/serving/README.md). */
   readonly serving: Serving;
+  /** Cloud Build: source uploads, the build queue and runner, logs (see src/build/README.md). */
+  readonly builds: BuildService;
   private readonly stack = new DisposeStack();
   private addrs: Listeners | undefined;
 
@@ -62,6 +73,8 @@ export class Platform {
     });
     this.meta = new MetaRepo(this.db);
     this.installationId = this.meta.getOrCreate('installation_id', uuid);
+    this.telemetry = new Telemetry(this.db, this.clock);
+    this.stack.push(() => this.telemetry.dispose());
     this.iam = new Iam({
       db: this.db,
       meta: this.meta,
@@ -85,6 +98,20 @@ export class Platform {
       invokeAuthorizer: this.iam.invokeAuthorizer,
       instanceRegistry: this.iam,
       metadataPort: () => this.iam.metadataAddress.port,
+    });
+    this.builds = createBuildService({
+      config,
+      paths: this.paths,
+      db: this.db,
+      clock: this.clock,
+      logger: this.logger,
+      iam: this.iam,
+      engine: async () => {
+        throw new TarmacError('UNAVAILABLE', 'no container engine is connected', { reason: 'NO_ENGINE' });
+      },
+      installationId: this.installationId,
+      registryHostPort: () => `localhost:${this.listeners.registry.port}`,
+      apiUrl: () => this.urls.api,
     });
   }
 
@@ -124,6 +151,8 @@ export class Platform {
     this.serving.start(addrs.ingress.port);
     await this.iam.start();
     this.stack.push(() => this.iam.dispose());
+    this.builds.start();
+    this.stack.push(() => this.builds.dispose());
   }
 
   dispose(): Promise<void> {
@@ -137,7 +166,11 @@ export class Platform {
   }
 
   private routeModules(): RouteModule[] {
-    return [iamRoutes(this.iam)];
+    return [
+      iamRoutes(this.iam),
+      cloudBuildRoutes({ builds: this.builds, auth: this.iam }),
+      loggingRoutes(this.iam, this.telemetry, this.config.defaultProject),
+    ];
   }
 
   private registryHandler(): RequestListener {

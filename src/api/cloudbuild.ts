@@ -27,6 +27,11 @@ export function cloudBuildRoutes(o: CloudBuildRoutesOptions): RouteModule {
   const { builds } = o;
   const caller = async (req: IncomingMessage, permission: string, project: string): Promise<Principal> => {
     const p = await o.auth.authenticate(req.headers.authorization);
+    if (p.kind === 'anonymous') {
+      throw new TarmacError('UNAUTHENTICATED', 'Request is missing required authentication credential.', {
+        reason: 'CREDENTIALS_MISSING',
+      });
+    }
     await o.auth.authorize(p, permission, `projects/${project}`);
     return p;
   };

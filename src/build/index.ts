@@ -7,3 +7,4 @@ export {
 export type { ImageTargets } from './runner.ts';
 export type { SourceObject } from './sources.ts';
 export { tagBuildStep } from './plan.ts';
+export { createBuildService, builtinTargets, type BuildWiring } from './wiring.ts';

@@ -29,6 +29,11 @@ export class BuildLogs {
     this.events.emit(id);
   }
 
+  /** Wakes every follower (shutdown: they re-check whether to stop). */
+  wakeAll(): void {
+    for (const n of this.events.eventNames()) this.events.emit(n);
+  }
+
   /** The log from byte `offset` on (empty when there is none yet). */
   read(id: string, offset = 0): Buffer {
     const p = this.path(id);

@@ -199,13 +199,15 @@ export class BuildService {
     signal?: AbortSignal,
   ): AsyncIterable<Buffer> {
     this.record(projectId, id);
-    const done = (): boolean => !follow || isTerminalStatus(this.repo.get(id)?.build.status ?? 'SUCCESS');
+    const done = (): boolean =>
+      !follow || this.stopped || isTerminalStatus(this.repo.get(id)?.build.status ?? 'SUCCESS');
     return this.logs.follow(id, offset, done, signal);
   }
 
   /** Running builds end INTERNAL_ERROR (they cannot survive the process); queued ones stay queued. */
   async dispose(): Promise<void> {
     this.stopped = true;
+    this.logs.wakeAll();
     const runs = [...this.running.values()];
     for (const r of runs) r.ctl.abort('INTERNAL_ERROR');
     await Promise.all(runs.map((r) => r.done));

@@ -4,6 +4,7 @@
  */
 import { buildMigrations } from './build-migrations.ts';
 import { iamMigrations } from './iam-migrations.ts';
+import { telemetryMigrations } from './telemetry-migrations.ts';
 
 export interface Migration {
   id: number;
@@ -19,4 +20,9 @@ const core: Migration[] = [
   },
 ];
 
-export const MIGRATIONS: readonly Migration[] = [...core, ...iamMigrations, ...buildMigrations];
+export const MIGRATIONS: readonly Migration[] = [
+  ...core,
+  ...iamMigrations,
+  ...buildMigrations,
+  ...telemetryMigrations,
+];
