@@ -1,6 +1,7 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { statePaths, type ParsedConfig, type StatePaths } from './config/index.ts';
 import { openDatabase, MetaRepo, type Db } from './store/index.ts';
 import { Telemetry } from './telemetry/index.ts';
@@ -13,14 +14,11 @@ import {
   runV2Routes,
   type RouteModule,
 } from './api/index.ts';
-import {
-  ServicesControlPlane,
-  detachedDataPlane,
-  imageResolverFor,
-  servicesIamOf,
-} from './services/index.ts';
+import { ServicesControlPlane, imageResolverFor, servicesIamOf } from './services/index.ts';
 import { createBuildService, type BuildService } from './build/index.ts';
 import { Iam } from './iam/index.ts';
+import { Serving } from './serving/index.ts';
+import type { ContainerEngine } from './runtime/index.ts';
 import {
   DisposeStack,
   SystemClock,
@@ -57,6 +55,8 @@ export class Platform {
   readonly telemetry: Telemetry;
   /** Identity: projects, accounts, policies, tokens, metadata server (see src/iam/README.md). */
   readonly iam: Iam;
+  /** Data plane: instances, autoscaling and the ingress proxy (see src/serving/README.md). */
+  readonly serving: Serving;
   /** Cloud Build: source uploads, the build queue and runner, logs (see src/build/README.md). */
   readonly builds: BuildService;
   /** Services control plane: Cloud Run Admin API state, revisions, operations, reconciler (src/services). */
@@ -91,6 +91,19 @@ export class Platform {
       apiUrl: () => this.urls.api,
       metadata: { host: config.bind, port: config.ports.metadata },
     });
+    this.serving = new Serving({
+      engine: () => this.servingEngine(),
+      clock: this.clock,
+      logger: this.logger,
+      domain: config.domain,
+      stateDir: join(this.paths.home, 'serving'),
+      installationId: this.installationId,
+      idleTimeoutSeconds: config.serving.idleTimeoutSeconds,
+      targetUtilization: config.serving.targetUtilization,
+      invokeAuthorizer: this.iam.invokeAuthorizer,
+      instanceRegistry: this.iam,
+      metadataPort: () => this.iam.metadataAddress.port,
+    });
     this.builds = createBuildService({
       config,
       paths: this.paths,
@@ -107,10 +120,16 @@ export class Platform {
     });
     this.services = new ServicesControlPlane(this.db, {
       iam: servicesIamOf(this.iam),
-      dataPlane: detachedDataPlane(config.domain, () => this.listeners.ingress.port),
+      dataPlane: this.serving,
       resolveImage: imageResolverFor(() => `localhost:${this.listeners.registry.port}`),
       clock: this.clock,
       logger: this.logger,
+    });
+  }
+
+  private servingEngine(): ContainerEngine {
+    throw new TarmacError('UNAVAILABLE', 'no container engine is connected', {
+      reason: 'ENGINE_UNREACHABLE',
     });
   }
 
@@ -130,14 +149,18 @@ export class Platform {
   async start(): Promise<void> {
     const { bind, ports } = this.config;
     const api = createApiServer(this.routeModules(), this.logger);
-    const ingress = createServer(this.ingressHandler());
+    const ingress = createServer(this.serving.handleRequest);
+    ingress.on('upgrade', this.serving.handleUpgrade);
     const registry = createServer(this.registryHandler());
+    // Disposed after the ingress listener has closed: instances drain once no request can arrive.
+    this.stack.push(() => this.serving.dispose());
     const addrs = {
       api: await this.serve(api, bind, ports.api),
       ingress: await this.serve(ingress, bind, ports.ingress),
       registry: await this.serve(registry, bind, ports.registry),
     };
     this.addrs = addrs;
+    this.serving.start(addrs.ingress.port);
     await this.iam.start();
     this.stack.push(() => this.iam.dispose());
     this.builds.start();
@@ -164,13 +187,6 @@ export class Platform {
       runV1Routes(this.services, this.config.defaultRegion),
       loggingRoutes(this.iam, this.telemetry, this.config.defaultProject),
     ];
-  }
-
-  private ingressHandler(): RequestListener {
-    return (req, res) => {
-      if (req.url === '/healthz') return sendJson(res, 200, { status: 'ok' });
-      sendJson(res, 404, { error: 'no service answers at this host', host: req.headers.host ?? '' });
-    };
   }
 
   private registryHandler(): RequestListener {

@@ -5,4 +5,3 @@ export type { Location } from './names.ts';
 export { buildRuntimeSpec, defaultServiceAccount, expandEnv, resolveTraffic } from './desired.ts';
 export { toKnative, fromKnative } from './knative.ts';
 export { servicesIamOf, imageResolverFor } from './wiring.ts';
-export { detachedDataPlane } from './detached.ts';
