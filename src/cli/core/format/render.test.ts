@@ -67,7 +67,7 @@ describe('format', () => {
     );
     expect(render(svcs[0], { format: 'flattened(metadata.name)' })).toBe('metadata.name: b-svc\n');
     expect(render(svcs, { format: 'value(status.url.basename(), status.traffic.len())' })).toBe(
-      'http:\t1\nhttp:\t2\n',
+      'b\t1\na\t2\n',
     );
     expect(render({ name: 'projects/p/locations/l/services/s' }, { format: 'value(name.segment(-1))' })).toBe(
       's\n',
