@@ -4,7 +4,13 @@ import { mkdirSync } from 'node:fs';
 import { statePaths, type ParsedConfig, type StatePaths } from './config/index.ts';
 import { openDatabase, MetaRepo, type Db } from './store/index.ts';
 import { Telemetry } from './telemetry/index.ts';
-import { cloudBuildRoutes, createApiServer, iamRoutes, type RouteModule } from './api/index.ts';
+import {
+  cloudBuildRoutes,
+  createApiServer,
+  iamRoutes,
+  loggingRoutes,
+  type RouteModule,
+} from './api/index.ts';
 import { createBuildService, type BuildService } from './build/index.ts';
 import { Iam } from './iam/index.ts';
 import {
@@ -132,7 +138,11 @@ export class Platform {
   }
 
   private routeModules(): RouteModule[] {
-    return [iamRoutes(this.iam), cloudBuildRoutes({ builds: this.builds, auth: this.iam })];
+    return [
+      iamRoutes(this.iam),
+      cloudBuildRoutes({ builds: this.builds, auth: this.iam }),
+      loggingRoutes(this.iam, this.telemetry, this.config.defaultProject),
+    ];
   }
 
   private ingressHandler(): RequestListener {
