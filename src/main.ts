@@ -1,6 +1,7 @@
 import { loadConfig, CONFIG_FLAGS } from './config/index.ts';
 import { isTarmacError } from './shared/index.ts';
 import { startPlatform } from './platform.ts';
+import { imagesCommand } from './admin/index.ts';
 
 /** Splits `--key=value` / `--key value` flags that config understands off argv. */
 export function parseServeFlags(argv: string[]): Record<string, string> {
@@ -61,6 +62,7 @@ export async function main(argv: string[]): Promise<number> {
       await serve(rest);
       return -1; // keep running
     }
+    if (cmd === 'images') return await imagesCommand(rest);
     process.stderr.write(`ERROR: unknown command ${cmd ?? '(none)'}. Try: tarmac serve\n`);
     return 2;
   } catch (e) {

@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { statePaths, type ParsedConfig, type StatePaths } from './config/index.ts';
 import { openDatabase, MetaRepo, type Db } from './store/index.ts';
 import { createApiServer, type RouteModule } from './api/index.ts';
+import { connectEngine, removeOrphans, type ContainerEngine } from './runtime/index.ts';
 import {
   DisposeStack,
   SystemClock,
@@ -19,6 +20,8 @@ import {
 export interface PlatformOptions {
   logger?: Logger;
   clock?: Clock;
+  /** Use this engine instead of detecting/provisioning one (tests: a FakeEngine or a shared real one). */
+  engine?: ContainerEngine;
 }
 
 export interface Listeners {
@@ -38,10 +41,11 @@ export class Platform {
   readonly installationId: string;
   private readonly stack = new DisposeStack();
   private addrs: Listeners | undefined;
+  private engineRef: ContainerEngine | undefined;
 
   constructor(
     readonly config: ParsedConfig,
-    opts: PlatformOptions = {},
+    private readonly opts: PlatformOptions = {},
   ) {
     this.paths = statePaths(config.home);
     mkdirSync(this.paths.home, { recursive: true, mode: 0o700 });
@@ -53,6 +57,12 @@ export class Platform {
     });
     this.meta = new MetaRepo(this.db);
     this.installationId = this.meta.getOrCreate('installation_id', uuid);
+  }
+
+  /** The container engine (connected, or provisioned, during start()). */
+  get engine(): ContainerEngine {
+    if (!this.engineRef) throw new Error('platform not started');
+    return this.engineRef;
   }
 
   get listeners(): Listeners {
@@ -69,6 +79,7 @@ export class Platform {
   }
 
   async start(): Promise<void> {
+    await this.startEngine();
     const { bind, ports } = this.config;
     const api = createApiServer(this.routeModules(), this.logger);
     const ingress = createServer(this.ingressHandler());
@@ -83,6 +94,19 @@ export class Platform {
 
   dispose(): Promise<void> {
     return this.stack.dispose();
+  }
+
+  /** Connects (or provisions) the engine, then removes containers a crashed run of this home left. */
+  private async startEngine(): Promise<void> {
+    if (this.opts.engine) {
+      this.engineRef = this.opts.engine;
+    } else {
+      const conn = await connectEngine(this.config, this.logger);
+      this.stack.push(() => conn.dispose());
+      this.engineRef = conn.engine;
+    }
+    const removed = await removeOrphans(this.engineRef, this.installationId, this.logger);
+    if (removed > 0) this.logger.info({ removed }, 'removed containers left by a previous run');
   }
 
   private async serve(server: Server, host: string, port: number): Promise<AddressInfo> {
