@@ -18,11 +18,10 @@ import { ServicesControlPlane, imageResolverFor, servicesIamOf } from './service
 import { createBuildService, type BuildService } from './build/index.ts';
 import { Iam } from './iam/index.ts';
 import { Serving } from './serving/index.ts';
-import type { ContainerEngine } from './runtime/index.ts';
+import { connectEngine, removeOrphans, type ContainerEngine } from './runtime/index.ts';
 import {
   DisposeStack,
   SystemClock,
-  TarmacError,
   closeServer,
   createLogger,
   listen,
@@ -35,6 +34,8 @@ import {
 export interface PlatformOptions {
   logger?: Logger;
   clock?: Clock;
+  /** Use this engine instead of detecting/provisioning one (tests: a FakeEngine or a shared real one). */
+  engine?: ContainerEngine;
 }
 
 export interface Listeners {
@@ -63,10 +64,11 @@ export class Platform {
   readonly services: ServicesControlPlane;
   private readonly stack = new DisposeStack();
   private addrs: Listeners | undefined;
+  private engineRef: ContainerEngine | undefined;
 
   constructor(
     readonly config: ParsedConfig,
-    opts: PlatformOptions = {},
+    private readonly opts: PlatformOptions = {},
   ) {
     this.paths = statePaths(config.home);
     mkdirSync(this.paths.home, { recursive: true, mode: 0o700 });
@@ -111,9 +113,7 @@ export class Platform {
       clock: this.clock,
       logger: this.logger,
       iam: this.iam,
-      engine: async () => {
-        throw new TarmacError('UNAVAILABLE', 'no container engine is connected', { reason: 'NO_ENGINE' });
-      },
+      engine: async () => this.engine,
       installationId: this.installationId,
       registryHostPort: () => `localhost:${this.listeners.registry.port}`,
       apiUrl: () => this.urls.api,
@@ -128,9 +128,13 @@ export class Platform {
   }
 
   private servingEngine(): ContainerEngine {
-    throw new TarmacError('UNAVAILABLE', 'no container engine is connected', {
-      reason: 'ENGINE_UNREACHABLE',
-    });
+    return this.engine;
+  }
+
+  /** The container engine (connected, or provisioned, during start()). */
+  get engine(): ContainerEngine {
+    if (!this.engineRef) throw new Error('platform not started');
+    return this.engineRef;
   }
 
   get listeners(): Listeners {
@@ -147,6 +151,7 @@ export class Platform {
   }
 
   async start(): Promise<void> {
+    await this.startEngine();
     const { bind, ports } = this.config;
     const api = createApiServer(this.routeModules(), this.logger);
     const ingress = createServer(this.serving.handleRequest);
@@ -171,6 +176,19 @@ export class Platform {
 
   dispose(): Promise<void> {
     return this.stack.dispose();
+  }
+
+  /** Connects (or provisions) the engine, then removes containers a crashed run of this home left. */
+  private async startEngine(): Promise<void> {
+    if (this.opts.engine) {
+      this.engineRef = this.opts.engine;
+    } else {
+      const conn = await connectEngine(this.config, this.logger);
+      this.stack.push(() => conn.dispose());
+      this.engineRef = conn.engine;
+    }
+    const removed = await removeOrphans(this.engineRef, this.installationId, this.logger);
+    if (removed > 0) this.logger.info({ removed }, 'removed containers left by a previous run');
   }
 
   private async serve(server: Server, host: string, port: number): Promise<AddressInfo> {
