@@ -193,13 +193,7 @@ describe('OAuth2 token endpoint and OIDC', () => {
     const k = await newKeyFile(p, email);
     // google-auth-library posts to its built-in https://oauth2.googleapis.com/token and ignores the key
     // file's token_uri; the documented transporter option sends that request to token_uri instead.
-    const transporter = new Gaxios() as unknown as NonNullable<
-      ConstructorParameters<typeof GoogleAuth>[0]
-    >['clientOptions'] extends infer O
-      ? O extends { transporter?: infer T }
-        ? T
-        : never
-      : never;
+    const transporter = new Gaxios() as unknown as NonNullable<GoogleAuthTransporter>;
     transporter.interceptors.request.add({
       resolved: async (cfg) => {
         if (String(cfg.url) === 'https://oauth2.googleapis.com/token') cfg.url = new URL(k.token_uri);
