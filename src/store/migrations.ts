@@ -1,3 +1,5 @@
+import { registryMigrations } from './registry-migrations.ts';
+
 /**
  * Numbered migrations. Each subsystem owns a range so parallel work never collides:
  * 1-99 core, 100s identity, 200s registry, 300s services, 400s builds, 500s scheduler, 600s telemetry.
@@ -16,4 +18,4 @@ const core: Migration[] = [
   },
 ];
 
-export const MIGRATIONS: readonly Migration[] = [...core];
+export const MIGRATIONS: readonly Migration[] = [...core, ...registryMigrations];
