@@ -1,9 +1,10 @@
-import { registryMigrations } from './registry-migrations.ts';
-
 /**
  * Numbered migrations. Each subsystem owns a range so parallel work never collides:
  * 1-99 core, 100s identity, 200s registry, 300s services, 400s builds, 500s scheduler, 600s telemetry.
  */
+import { iamMigrations } from './iam-migrations.ts';
+import { registryMigrations } from './registry-migrations.ts';
+
 export interface Migration {
   id: number;
   name: string;
@@ -18,4 +19,4 @@ const core: Migration[] = [
   },
 ];
 
-export const MIGRATIONS: readonly Migration[] = [...core, ...registryMigrations];
+export const MIGRATIONS: readonly Migration[] = [...core, ...iamMigrations, ...registryMigrations];
