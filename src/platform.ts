@@ -5,6 +5,7 @@ import { statePaths, type ParsedConfig, type StatePaths } from './config/index.t
 import { openDatabase, MetaRepo, type Db } from './store/index.ts';
 import { createApiServer, iamRoutes, type RouteModule } from './api/index.ts';
 import { Iam } from './iam/index.ts';
+import { FsBlobStore, Registry, RegistryAuth, createRegistryHandler } from './registry/index.ts';
 import {
   DisposeStack,
   SystemClock,
@@ -39,6 +40,10 @@ export class Platform {
   readonly installationId: string;
   /** Identity: projects, accounts, policies, tokens, metadata server (see src/iam/README.md). */
   readonly iam: Iam;
+  /** The built-in OCI registry (see src/registry/README.md); served on the registry listener. */
+  readonly registry: Registry;
+  readonly registryAuth: RegistryAuth;
+  private readonly blobStore: FsBlobStore;
   private readonly stack = new DisposeStack();
   private addrs: Listeners | undefined;
 
@@ -67,6 +72,14 @@ export class Platform {
       apiUrl: () => this.urls.api,
       metadata: { host: config.bind, port: config.ports.metadata },
     });
+    this.blobStore = new FsBlobStore(this.paths.blobs);
+    this.registry = new Registry({
+      db: this.db,
+      store: this.blobStore,
+      clock: this.clock,
+      logger: this.logger,
+    });
+    this.registryAuth = new RegistryAuth({ authorizer: this.iam, clock: this.clock });
   }
 
   get listeners(): Listeners {
@@ -86,6 +99,7 @@ export class Platform {
     const { bind, ports } = this.config;
     const api = createApiServer(this.routeModules(), this.logger);
     const ingress = createServer(this.ingressHandler());
+    await this.blobStore.init();
     const registry = createServer(this.registryHandler());
     const addrs = {
       api: await this.serve(api, bind, ports.api),
@@ -95,6 +109,8 @@ export class Platform {
     this.addrs = addrs;
     await this.iam.start();
     this.stack.push(() => this.iam.dispose());
+    await this.registry.start();
+    this.stack.push(() => this.registry.dispose());
   }
 
   dispose(): Promise<void> {
@@ -119,10 +135,12 @@ export class Platform {
   }
 
   private registryHandler(): RequestListener {
-    return (req, res) => {
-      if (req.url === '/healthz') return sendJson(res, 200, { status: 'ok' });
-      sendJson(res, 404, { errors: [{ code: 'UNSUPPORTED', message: 'registry not available' }] });
-    };
+    return createRegistryHandler({
+      registry: this.registry,
+      auth: this.registryAuth,
+      logger: this.logger,
+      defaultHost: () => new URL(this.urls.registry).host,
+    });
   }
 }
 

@@ -62,6 +62,8 @@ const BY_CANONICAL: Partial<Record<StatusCode, Entry>> = {
 /** A registry error: `reason` is a key of the catalog; `detail` goes into the envelope as is. */
 export class RegistryError extends TarmacError {
   readonly detail: unknown;
+  /** Response headers the error carries (Range and Location on a 416, Content-Range on a bad read). */
+  headers: Record<string, string> = {};
 
   constructor(reason: keyof typeof CATALOG, message: string, detail?: unknown) {
     super(CATALOG[reason]?.canonical ?? 'INVALID_ARGUMENT', message, { reason });
@@ -72,6 +74,12 @@ export class RegistryError extends TarmacError {
 
 export const regError = (reason: keyof typeof CATALOG, message: string, detail?: unknown): RegistryError =>
   new RegistryError(reason, message, detail);
+
+/** Adds response headers to a registry error (other errors pass through unchanged). */
+export function withHeaders(err: unknown, headers: Record<string, string>): unknown {
+  if (err instanceof RegistryError) Object.assign(err.headers, headers);
+  return err;
+}
 
 export interface OciErrorBody {
   status: number;
