@@ -3,12 +3,15 @@ import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { statePaths, type ParsedConfig, type StatePaths } from './config/index.ts';
 import { openDatabase, MetaRepo, type Db } from './store/index.ts';
-import { createApiServer, iamRoutes, type RouteModule } from './api/index.ts';
+import { Telemetry } from './telemetry/index.ts';
+import { cloudBuildRoutes, createApiServer, iamRoutes, type RouteModule } from './api/index.ts';
+import { createBuildService, type BuildService } from './build/index.ts';
 import { Iam } from './iam/index.ts';
 import { FsBlobStore, Registry, RegistryAuth, createRegistryHandler } from './registry/index.ts';
 import {
   DisposeStack,
   SystemClock,
+  TarmacError,
   closeServer,
   createLogger,
   listen,
@@ -38,12 +41,15 @@ export class Platform {
   readonly meta: MetaRepo;
   /** Stable id of this installation (one TARMAC_HOME); labels every container it creates. */
   readonly installationId: string;
+  readonly telemetry: Telemetry;
   /** Identity: projects, accounts, policies, tokens, metadata server (see src/iam/README.md). */
   readonly iam: Iam;
   /** The built-in OCI registry (see src/registry/README.md); served on the registry listener. */
   readonly registry: Registry;
   readonly registryAuth: RegistryAuth;
   private readonly blobStore: FsBlobStore;
+  /** Cloud Build: source uploads, the build queue and runner, logs (see src/build/README.md). */
+  readonly builds: BuildService;
   private readonly stack = new DisposeStack();
   private addrs: Listeners | undefined;
 
@@ -61,6 +67,8 @@ export class Platform {
     });
     this.meta = new MetaRepo(this.db);
     this.installationId = this.meta.getOrCreate('installation_id', uuid);
+    this.telemetry = new Telemetry(this.db, this.clock);
+    this.stack.push(() => this.telemetry.dispose());
     this.iam = new Iam({
       db: this.db,
       meta: this.meta,
@@ -80,6 +88,20 @@ export class Platform {
       logger: this.logger,
     });
     this.registryAuth = new RegistryAuth({ authorizer: this.iam, clock: this.clock });
+    this.builds = createBuildService({
+      config,
+      paths: this.paths,
+      db: this.db,
+      clock: this.clock,
+      logger: this.logger,
+      iam: this.iam,
+      engine: async () => {
+        throw new TarmacError('UNAVAILABLE', 'no container engine is connected', { reason: 'NO_ENGINE' });
+      },
+      installationId: this.installationId,
+      registryHostPort: () => `localhost:${this.listeners.registry.port}`,
+      apiUrl: () => this.urls.api,
+    });
   }
 
   get listeners(): Listeners {
@@ -111,6 +133,8 @@ export class Platform {
     this.stack.push(() => this.iam.dispose());
     await this.registry.start();
     this.stack.push(() => this.registry.dispose());
+    this.builds.start();
+    this.stack.push(() => this.builds.dispose());
   }
 
   dispose(): Promise<void> {
@@ -124,7 +148,7 @@ export class Platform {
   }
 
   private routeModules(): RouteModule[] {
-    return [iamRoutes(this.iam)];
+    return [iamRoutes(this.iam), cloudBuildRoutes({ builds: this.builds, auth: this.iam })];
   }
 
   private ingressHandler(): RequestListener {

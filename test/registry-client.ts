@@ -37,7 +37,13 @@ export class RegClient {
   ): Promise<Sent> {
     const h: Record<string, string> = { ...headers };
     if (this.authorization && !h.authorization) h.authorization = this.authorization;
-    const res = await fetch(`${this.base}${path}`, { method, headers: h, body, redirect: 'manual' });
+    const init = {
+      method,
+      headers: h,
+      body: body as unknown as BodyInit | undefined,
+      redirect: 'manual' as const,
+    };
+    const res = await fetch(`${this.base}${path}`, init);
     const buf = Buffer.from(await res.arrayBuffer());
     let json: unknown;
     try {

@@ -1,6 +1,6 @@
 import { loadConfig } from '../../src/config/index.ts';
 import { startPlatform } from '../../src/platform.ts';
-import { silentLogger, createLogger } from '../../src/shared/index.ts';
+import { createLogger } from '../../src/shared/index.ts';
 const home = process.argv[2]!;
 const config = loadConfig({
   env: {},
