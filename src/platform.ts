@@ -10,8 +10,11 @@ import {
   createApiServer,
   iamRoutes,
   loggingRoutes,
+  runV1Routes,
+  runV2Routes,
   type RouteModule,
 } from './api/index.ts';
+import { ServicesControlPlane, imageResolverFor, servicesIamOf } from './services/index.ts';
 import { createBuildService, type BuildService } from './build/index.ts';
 import { Iam } from './iam/index.ts';
 import { Serving } from './serving/index.ts';
@@ -56,6 +59,8 @@ export class Platform {
   readonly serving: Serving;
   /** Cloud Build: source uploads, the build queue and runner, logs (see src/build/README.md). */
   readonly builds: BuildService;
+  /** Services control plane: Cloud Run Admin API state, revisions, operations, reconciler (src/services). */
+  readonly services: ServicesControlPlane;
   private readonly stack = new DisposeStack();
   private addrs: Listeners | undefined;
 
@@ -113,6 +118,13 @@ export class Platform {
       registryHostPort: () => `localhost:${this.listeners.registry.port}`,
       apiUrl: () => this.urls.api,
     });
+    this.services = new ServicesControlPlane(this.db, {
+      iam: servicesIamOf(this.iam),
+      dataPlane: this.serving,
+      resolveImage: imageResolverFor(() => `localhost:${this.listeners.registry.port}`),
+      clock: this.clock,
+      logger: this.logger,
+    });
   }
 
   private servingEngine(): ContainerEngine {
@@ -153,6 +165,8 @@ export class Platform {
     this.stack.push(() => this.iam.dispose());
     this.builds.start();
     this.stack.push(() => this.builds.dispose());
+    this.services.start();
+    this.stack.push(() => this.services.dispose());
   }
 
   dispose(): Promise<void> {
@@ -169,6 +183,8 @@ export class Platform {
     return [
       iamRoutes(this.iam),
       cloudBuildRoutes({ builds: this.builds, auth: this.iam }),
+      runV2Routes(this.services),
+      runV1Routes(this.services, this.config.defaultRegion),
       loggingRoutes(this.iam, this.telemetry, this.config.defaultProject),
     ];
   }
