@@ -18,15 +18,14 @@ import { ServicesControlPlane, imageResolverFor, servicesIamOf } from './service
 import { createBuildService, type BuildService } from './build/index.ts';
 import { Iam } from './iam/index.ts';
 import { Serving } from './serving/index.ts';
-import type { ContainerEngine } from './runtime/index.ts';
+import { connectEngine, removeOrphans, type ContainerEngine } from './runtime/index.ts';
+import { FsBlobStore, Registry, RegistryAuth, createRegistryHandler } from './registry/index.ts';
 import {
   DisposeStack,
   SystemClock,
-  TarmacError,
   closeServer,
   createLogger,
   listen,
-  sendJson,
   uuid,
   type Clock,
   type Logger,
@@ -35,6 +34,8 @@ import {
 export interface PlatformOptions {
   logger?: Logger;
   clock?: Clock;
+  /** Use this engine instead of detecting/provisioning one (tests: a FakeEngine or a shared real one). */
+  engine?: ContainerEngine;
 }
 
 export interface Listeners {
@@ -57,16 +58,21 @@ export class Platform {
   readonly iam: Iam;
   /** Data plane: instances, autoscaling and the ingress proxy (see src/serving/README.md). */
   readonly serving: Serving;
+  /** The built-in OCI registry (see src/registry/README.md); served on the registry listener. */
+  readonly registry: Registry;
+  readonly registryAuth: RegistryAuth;
+  private readonly blobStore: FsBlobStore;
   /** Cloud Build: source uploads, the build queue and runner, logs (see src/build/README.md). */
   readonly builds: BuildService;
   /** Services control plane: Cloud Run Admin API state, revisions, operations, reconciler (src/services). */
   readonly services: ServicesControlPlane;
   private readonly stack = new DisposeStack();
   private addrs: Listeners | undefined;
+  private engineRef: ContainerEngine | undefined;
 
   constructor(
     readonly config: ParsedConfig,
-    opts: PlatformOptions = {},
+    private readonly opts: PlatformOptions = {},
   ) {
     this.paths = statePaths(config.home);
     mkdirSync(this.paths.home, { recursive: true, mode: 0o700 });
@@ -104,6 +110,14 @@ export class Platform {
       instanceRegistry: this.iam,
       metadataPort: () => this.iam.metadataAddress.port,
     });
+    this.blobStore = new FsBlobStore(this.paths.blobs);
+    this.registry = new Registry({
+      db: this.db,
+      store: this.blobStore,
+      clock: this.clock,
+      logger: this.logger,
+    });
+    this.registryAuth = new RegistryAuth({ authorizer: this.iam, clock: this.clock });
     this.builds = createBuildService({
       config,
       paths: this.paths,
@@ -111,9 +125,7 @@ export class Platform {
       clock: this.clock,
       logger: this.logger,
       iam: this.iam,
-      engine: async () => {
-        throw new TarmacError('UNAVAILABLE', 'no container engine is connected', { reason: 'NO_ENGINE' });
-      },
+      engine: async () => this.engine,
       installationId: this.installationId,
       registryHostPort: () => `localhost:${this.listeners.registry.port}`,
       apiUrl: () => this.urls.api,
@@ -128,9 +140,13 @@ export class Platform {
   }
 
   private servingEngine(): ContainerEngine {
-    throw new TarmacError('UNAVAILABLE', 'no container engine is connected', {
-      reason: 'ENGINE_UNREACHABLE',
-    });
+    return this.engine;
+  }
+
+  /** The container engine (connected, or provisioned, during start()). */
+  get engine(): ContainerEngine {
+    if (!this.engineRef) throw new Error('platform not started');
+    return this.engineRef;
   }
 
   get listeners(): Listeners {
@@ -147,10 +163,12 @@ export class Platform {
   }
 
   async start(): Promise<void> {
+    await this.startEngine();
     const { bind, ports } = this.config;
     const api = createApiServer(this.routeModules(), this.logger);
     const ingress = createServer(this.serving.handleRequest);
     ingress.on('upgrade', this.serving.handleUpgrade);
+    await this.blobStore.init();
     const registry = createServer(this.registryHandler());
     // Disposed after the ingress listener has closed: instances drain once no request can arrive.
     this.stack.push(() => this.serving.dispose());
@@ -163,6 +181,8 @@ export class Platform {
     this.serving.start(addrs.ingress.port);
     await this.iam.start();
     this.stack.push(() => this.iam.dispose());
+    await this.registry.start();
+    this.stack.push(() => this.registry.dispose());
     this.builds.start();
     this.stack.push(() => this.builds.dispose());
     this.services.start();
@@ -171,6 +191,19 @@ export class Platform {
 
   dispose(): Promise<void> {
     return this.stack.dispose();
+  }
+
+  /** Connects (or provisions) the engine, then removes containers a crashed run of this home left. */
+  private async startEngine(): Promise<void> {
+    if (this.opts.engine) {
+      this.engineRef = this.opts.engine;
+    } else {
+      const conn = await connectEngine(this.config, this.logger);
+      this.stack.push(() => conn.dispose());
+      this.engineRef = conn.engine;
+    }
+    const removed = await removeOrphans(this.engineRef, this.installationId, this.logger);
+    if (removed > 0) this.logger.info({ removed }, 'removed containers left by a previous run');
   }
 
   private async serve(server: Server, host: string, port: number): Promise<AddressInfo> {
@@ -190,10 +223,12 @@ export class Platform {
   }
 
   private registryHandler(): RequestListener {
-    return (req, res) => {
-      if (req.url === '/healthz') return sendJson(res, 200, { status: 'ok' });
-      sendJson(res, 404, { errors: [{ code: 'UNSUPPORTED', message: 'registry not available' }] });
-    };
+    return createRegistryHandler({
+      registry: this.registry,
+      auth: this.registryAuth,
+      logger: this.logger,
+      defaultHost: () => new URL(this.urls.registry).host,
+    });
   }
 }
 
