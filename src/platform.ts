@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { statePaths, type ParsedConfig, type StatePaths } from './config/index.ts';
 import { openDatabase, MetaRepo, type Db } from './store/index.ts';
-import { createApiServer, type RouteModule } from './api/index.ts';
+import { createApiServer, iamRoutes, type RouteModule } from './api/index.ts';
+import { Iam } from './iam/index.ts';
 import {
   DisposeStack,
   SystemClock,
@@ -36,6 +37,8 @@ export class Platform {
   readonly meta: MetaRepo;
   /** Stable id of this installation (one TARMAC_HOME); labels every container it creates. */
   readonly installationId: string;
+  /** Identity: projects, accounts, policies, tokens, metadata server (see src/iam/README.md). */
+  readonly iam: Iam;
   private readonly stack = new DisposeStack();
   private addrs: Listeners | undefined;
 
@@ -53,6 +56,17 @@ export class Platform {
     });
     this.meta = new MetaRepo(this.db);
     this.installationId = this.meta.getOrCreate('installation_id', uuid);
+    this.iam = new Iam({
+      db: this.db,
+      meta: this.meta,
+      clock: this.clock,
+      logger: this.logger,
+      paths: this.paths,
+      defaultProject: config.defaultProject,
+      defaultRegion: config.defaultRegion,
+      apiUrl: () => this.urls.api,
+      metadata: { host: config.bind, port: config.ports.metadata },
+    });
   }
 
   get listeners(): Listeners {
@@ -79,6 +93,8 @@ export class Platform {
       registry: await this.serve(registry, bind, ports.registry),
     };
     this.addrs = addrs;
+    await this.iam.start();
+    this.stack.push(() => this.iam.dispose());
   }
 
   dispose(): Promise<void> {
@@ -92,7 +108,7 @@ export class Platform {
   }
 
   private routeModules(): RouteModule[] {
-    return [];
+    return [iamRoutes(this.iam)];
   }
 
   private ingressHandler(): RequestListener {

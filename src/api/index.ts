@@ -1,1 +1,2 @@
 export { createApiServer, sendError, type RouteModule } from './server.ts';
+export { iamRoutes } from './iam-routes.ts';

@@ -2,6 +2,7 @@
  * Numbered migrations. Each subsystem owns a range so parallel work never collides:
  * 1-99 core, 100s identity, 200s registry, 300s services, 400s builds, 500s scheduler, 600s telemetry.
  */
+import { iamMigrations } from './iam-migrations.ts';
 import { schedulerMigrations } from './scheduler-migrations.ts';
 
 export interface Migration {
@@ -18,4 +19,4 @@ const core: Migration[] = [
   },
 ];
 
-export const MIGRATIONS: readonly Migration[] = [...core, ...schedulerMigrations];
+export const MIGRATIONS: readonly Migration[] = [...core, ...iamMigrations, ...schedulerMigrations];
