@@ -3,8 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { statePaths, type ParsedConfig, type StatePaths } from './config/index.ts';
 import { openDatabase, MetaRepo, type Db } from './store/index.ts';
-import { createApiServer, iamRoutes, type RouteModule } from './api/index.ts';
+import { createApiServer, iamRoutes, schedulerRoutes, type RouteModule } from './api/index.ts';
 import { Iam } from './iam/index.ts';
+import { Scheduler } from './scheduler/index.ts';
 import {
   DisposeStack,
   SystemClock,
@@ -39,6 +40,8 @@ export class Platform {
   readonly installationId: string;
   /** Identity: projects, accounts, policies, tokens, metadata server (see src/iam/README.md). */
   readonly iam: Iam;
+  /** Cloud Scheduler jobs: durable cron loop and HTTP invoker (see src/scheduler/README.md). */
+  readonly scheduler: Scheduler;
   private readonly stack = new DisposeStack();
   private addrs: Listeners | undefined;
 
@@ -66,6 +69,13 @@ export class Platform {
       defaultRegion: config.defaultRegion,
       apiUrl: () => this.urls.api,
       metadata: { host: config.bind, port: config.ports.metadata },
+    });
+    this.scheduler = new Scheduler({
+      db: this.db,
+      clock: this.clock,
+      logger: this.logger,
+      minter: this.iam,
+      internalRoute: (url) => this.internalRoute(url),
     });
   }
 
@@ -95,6 +105,8 @@ export class Platform {
     this.addrs = addrs;
     await this.iam.start();
     this.stack.push(() => this.iam.dispose());
+    this.scheduler.start();
+    this.stack.push(() => this.scheduler.dispose());
   }
 
   dispose(): Promise<void> {
@@ -108,7 +120,14 @@ export class Platform {
   }
 
   private routeModules(): RouteModule[] {
-    return [iamRoutes(this.iam)];
+    return [iamRoutes(this.iam), schedulerRoutes(this.scheduler, this.iam)];
+  }
+
+  /** Service URLs (SERVICE-NUMBER.REGION.<domain>) go to the ingress; other URLs are called directly. */
+  private internalRoute(url: URL): { origin: string; headers: Record<string, string> } | undefined {
+    const host = url.hostname.toLowerCase();
+    if (!host.endsWith(`.${this.config.domain}`) || !this.addrs) return undefined;
+    return { origin: this.urls.ingress, headers: {} };
   }
 
   private ingressHandler(): RequestListener {

@@ -4,7 +4,15 @@
  */
 export type HttpMethod = 'POST' | 'GET' | 'HEAD' | 'PUT' | 'DELETE' | 'PATCH' | 'OPTIONS';
 
-export const HTTP_METHODS: readonly HttpMethod[] = ['POST', 'GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
+export const HTTP_METHODS: readonly HttpMethod[] = [
+  'POST',
+  'GET',
+  'HEAD',
+  'PUT',
+  'DELETE',
+  'PATCH',
+  'OPTIONS',
+];
 
 export interface OidcToken {
   serviceAccountEmail: string;

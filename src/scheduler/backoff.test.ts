@@ -8,7 +8,9 @@ const policy = (p: Partial<RetryPolicy>): RetryPolicy => ({ ...DEFAULT_RETRY, ..
 describe('backoffDelay', () => {
   it('doubles maxDoublings times, then grows linearly, capped at max', () => {
     const p = policy({ minBackoffMs: 10 * S, maxBackoffMs: 300 * S, maxDoublings: 3 });
-    expect([1, 2, 3, 4, 5, 6, 7, 8].map((k) => backoffDelay(p, k) / S)).toEqual([10, 20, 40, 80, 160, 240, 300, 300]);
+    expect([1, 2, 3, 4, 5, 6, 7, 8].map((k) => backoffDelay(p, k) / S)).toEqual([
+      10, 20, 40, 80, 160, 240, 300, 300,
+    ]);
   });
 
   it('uses the defaults 5 s / 1 h / 5 doublings', () => {
@@ -18,8 +20,12 @@ describe('backoffDelay', () => {
   });
 
   it('is linear with zero doublings and constant when min = max', () => {
-    expect([1, 2, 3].map((k) => backoffDelay(policy({ minBackoffMs: S, maxDoublings: 0 }), k) / S)).toEqual([1, 2, 3]);
-    expect([1, 5].map((k) => backoffDelay(policy({ minBackoffMs: S, maxBackoffMs: S }), k) / S)).toEqual([1, 1]);
+    expect([1, 2, 3].map((k) => backoffDelay(policy({ minBackoffMs: S, maxDoublings: 0 }), k) / S)).toEqual([
+      1, 2, 3,
+    ]);
+    expect([1, 5].map((k) => backoffDelay(policy({ minBackoffMs: S, maxBackoffMs: S }), k) / S)).toEqual([
+      1, 1,
+    ]);
   });
 });
 

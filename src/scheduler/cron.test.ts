@@ -75,7 +75,10 @@ describe('parseCron', () => {
       'every 5 minutes',
       '',
     ]) {
-      expect(reasonOf(() => parseCron(bad)), bad).toBe('INVALID_SCHEDULE');
+      expect(
+        reasonOf(() => parseCron(bad)),
+        bad,
+      ).toBe('INVALID_SCHEDULE');
     }
   });
 });

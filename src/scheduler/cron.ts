@@ -64,7 +64,10 @@ export function parseCron(expr: string): CronSpec {
   const text = MACROS[source.toLowerCase()] ?? source;
   const parts = text.split(/\s+/).filter((p) => p !== '');
   if (parts.length !== 5) {
-    throw invalidSchedule(source, `expected 5 fields (minute hour day-of-month month day-of-week), got ${parts.length}`);
+    throw invalidSchedule(
+      source,
+      `expected 5 fields (minute hour day-of-month month day-of-week), got ${parts.length}`,
+    );
   }
   const sets = parts.map((p, i) => parseField(source, p, FIELDS[i]!));
   const dow = sets[4]!;
@@ -86,7 +89,8 @@ function parseField(source: string, text: string, f: FieldDef): boolean[] {
   for (const item of text.split(',')) {
     if (item === '') throw invalidSchedule(source, `empty list item in the ${f.name} field`);
     const [rangePart, stepPart, extra] = item.split('/');
-    if (extra !== undefined) throw invalidSchedule(source, `'${item}' has more than one step in the ${f.name} field`);
+    if (extra !== undefined)
+      throw invalidSchedule(source, `'${item}' has more than one step in the ${f.name} field`);
     let lo: number;
     let hi: number;
     if (rangePart === '*') {
@@ -94,7 +98,8 @@ function parseField(source: string, text: string, f: FieldDef): boolean[] {
       hi = f.openMax;
     } else {
       const bounds = rangePart!.split('-');
-      if (bounds.length > 2) throw invalidSchedule(source, `'${item}' is not a valid range in the ${f.name} field`);
+      if (bounds.length > 2)
+        throw invalidSchedule(source, `'${item}' is not a valid range in the ${f.name} field`);
       lo = value(source, bounds[0]!, f);
       // `a/n` means a through the end of the field, stepping by n.
       hi = bounds.length === 2 ? value(source, bounds[1]!, f) : stepPart !== undefined ? f.openMax : lo;

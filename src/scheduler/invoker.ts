@@ -39,7 +39,8 @@ export interface InvokerOptions {
   connections?: number;
 }
 
-const REPLACED = /^(host|content-length|user-agent|x-cloudscheduler.*|x-google-.*|x-appengine-.*|connection|transfer-encoding)$/i;
+const REPLACED =
+  /^(host|content-length|user-agent|x-cloudscheduler.*|x-google-.*|x-appengine-.*|connection|transfer-encoding)$/i;
 const TOKEN_MARGIN_MS = 5 * 60_000;
 
 /** Sends one attempt of a job's HTTP target, as Cloud Scheduler does; never throws. */
@@ -87,13 +88,21 @@ export class HttpInvoker {
     } catch (e) {
       if (ac.signal.aborted) {
         return ac.signal.reason === 'deadline'
-          ? done({ ok: false, code: 'DEADLINE_EXCEEDED', message: `attempt deadline of ${req.deadlineMs / 1000}s exceeded` })
+          ? done({
+              ok: false,
+              code: 'DEADLINE_EXCEEDED',
+              message: `attempt deadline of ${req.deadlineMs / 1000}s exceeded`,
+            })
           : done({ ok: false, code: 'CANCELLED', message: 'tarmac stopped while the attempt was in flight' });
       }
       if (isTarmacError(e)) return done({ ok: false, code: e.code, message: e.message });
       const err = e as { code?: string; message?: string; cause?: { code?: string; message?: string } };
       const why = err.cause?.code ?? err.code ?? '';
-      return done({ ok: false, code: 'UNAVAILABLE', message: `request failed: ${why} ${err.cause?.message ?? err.message ?? ''}`.trim() });
+      return done({
+        ok: false,
+        code: 'UNAVAILABLE',
+        message: `request failed: ${why} ${err.cause?.message ?? err.message ?? ''}`.trim(),
+      });
     } finally {
       clock.clearTimeout(timer);
       this.inflight.delete(ac);
@@ -134,7 +143,8 @@ export class HttpInvoker {
     const tok = t.oidcToken ?? t.oauthToken;
     if (!tok) return undefined;
     const minter = this.opts.minter;
-    if (!minter) throw new TarmacError('FAILED_PRECONDITION', 'no token minter is configured', { reason: 'NO_MINTER' });
+    if (!minter)
+      throw new TarmacError('FAILED_PRECONDITION', 'no token minter is configured', { reason: 'NO_MINTER' });
     const now = this.opts.clock.now();
     const key = t.oidcToken
       ? `id\n${tok.serviceAccountEmail}\n${t.oidcToken.audience || t.uri}`
@@ -143,10 +153,15 @@ export class HttpInvoker {
     if (hit && hit.expiresAt - TOKEN_MARGIN_MS > now) return `Bearer ${hit.token}`;
     let minted: { token: string; expiresAt: number };
     if (t.oidcToken) {
-      const token = await minter.idToken(tok.serviceAccountEmail, t.oidcToken.audience || t.uri, { includeEmail: true });
+      const token = await minter.idToken(tok.serviceAccountEmail, t.oidcToken.audience || t.uri, {
+        includeEmail: true,
+      });
       minted = { token, expiresAt: jwtExpiry(token) ?? now };
     } else {
-      minted = await minter.accessToken(tok.serviceAccountEmail, (t.oauthToken?.scope || DEFAULT_SCOPE).split(/\s+/));
+      minted = await minter.accessToken(
+        tok.serviceAccountEmail,
+        (t.oauthToken?.scope || DEFAULT_SCOPE).split(/\s+/),
+      );
     }
     this.tokens.set(key, minted);
     return `Bearer ${minted.token}`;
@@ -155,7 +170,9 @@ export class HttpInvoker {
 
 function jwtExpiry(jwt: string): number | undefined {
   try {
-    const payload = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: number };
+    const payload = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+      exp?: number;
+    };
     return typeof payload.exp === 'number' ? payload.exp * 1000 : undefined;
   } catch {
     return undefined;

@@ -1,5 +1,11 @@
 import { TarmacError, type FieldViolation } from '../shared/index.ts';
-import { HTTP_METHODS, type HttpMethod, type HttpTarget, type Job, type RetryConfig } from '../model/index.ts';
+import {
+  HTTP_METHODS,
+  type HttpMethod,
+  type HttpTarget,
+  type Job,
+  type RetryConfig,
+} from '../model/index.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './backoff.ts';
 import { validateSchedule } from './next.ts';
 import { zone } from './zone.ts';
@@ -38,10 +44,16 @@ export interface JobName {
 export function parseJobName(name: string): JobName {
   const m = JOB_NAME.exec(name);
   if (!m) {
-    throw new TarmacError('INVALID_ARGUMENT', `Invalid job name '${name}': expected projects/PROJECT/locations/LOCATION/jobs/JOB_ID with JOB_ID of letters, digits, '-' or '_' (at most 500)`, {
-      reason: 'INVALID_JOB_NAME',
-      fieldViolations: [{ field: 'name', description: 'must be projects/PROJECT/locations/LOCATION/jobs/JOB_ID' }],
-    });
+    throw new TarmacError(
+      'INVALID_ARGUMENT',
+      `Invalid job name '${name}': expected projects/PROJECT/locations/LOCATION/jobs/JOB_ID with JOB_ID of letters, digits, '-' or '_' (at most 500)`,
+      {
+        reason: 'INVALID_JOB_NAME',
+        fieldViolations: [
+          { field: 'name', description: 'must be projects/PROJECT/locations/LOCATION/jobs/JOB_ID' },
+        ],
+      },
+    );
   }
   return { name, project: m[1]!, location: m[2]!, jobId: m[3]! };
 }
@@ -64,13 +76,15 @@ class Violations {
   }
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Validates the user-settable fields of a Job (JSON) into a JobSpec; INVALID_ARGUMENT lists every problem. */
 export function validateJobSpec(input: Record<string, unknown>, now: number): JobSpec {
   const v = new Violations();
   const description = typeof input.description === 'string' ? input.description : '';
-  if (input.description !== undefined && typeof input.description !== 'string') v.add('description', 'must be a string');
+  if (input.description !== undefined && typeof input.description !== 'string')
+    v.add('description', 'must be a string');
   if (description.length > 500) v.add('description', 'must be at most 500 characters');
   const timeZone = typeof input.timeZone === 'string' && input.timeZone !== '' ? input.timeZone : 'Etc/UTC';
   try {
@@ -96,14 +110,19 @@ export function validateJobSpec(input: Record<string, unknown>, now: number): Jo
   if (input.attemptDeadline !== undefined) {
     const d = parseDuration(input.attemptDeadline);
     if (d === undefined) v.add('attemptDeadline', 'must be a duration such as "180s"');
-    else if (d < MIN_DEADLINE_MS || d > MAX_DEADLINE_MS) v.add('attemptDeadline', 'must be between 15s and 1800s');
+    else if (d < MIN_DEADLINE_MS || d > MAX_DEADLINE_MS)
+      v.add('attemptDeadline', 'must be between 15s and 1800s');
     else attemptDeadlineMs = d;
   }
   if (v.list.length > 0) {
-    throw new TarmacError('INVALID_ARGUMENT', `Invalid job: ${v.list.map((x) => `${x.field} ${x.description}`).join('; ')}`, {
-      reason: 'INVALID_JOB',
-      fieldViolations: v.list,
-    });
+    throw new TarmacError(
+      'INVALID_ARGUMENT',
+      `Invalid job: ${v.list.map((x) => `${x.field} ${x.description}`).join('; ')}`,
+      {
+        reason: 'INVALID_JOB',
+        fieldViolations: v.list,
+      },
+    );
   }
   return { description, schedule, timeZone, httpTarget: httpTarget!, retry, attemptDeadlineMs };
 }
@@ -120,17 +139,22 @@ function validateTarget(t: unknown, v: Violations): JobSpec['httpTarget'] | unde
   } catch {
     parsed = undefined;
   }
-  if (!parsed || !['http:', 'https:'].includes(parsed.protocol)) v.add('httpTarget.uri', 'must be an http:// or https:// URL');
+  if (!parsed || !['http:', 'https:'].includes(parsed.protocol))
+    v.add('httpTarget.uri', 'must be an http:// or https:// URL');
   else if (uri.length > 2083) v.add('httpTarget.uri', 'must be at most 2083 characters');
-  const method = (t.httpMethod === undefined || t.httpMethod === 'HTTP_METHOD_UNSPECIFIED' ? 'POST' : t.httpMethod) as HttpMethod;
-  if (!HTTP_METHODS.includes(method)) v.add('httpTarget.httpMethod', `must be one of ${HTTP_METHODS.join(', ')}`);
+  const method = (
+    t.httpMethod === undefined || t.httpMethod === 'HTTP_METHOD_UNSPECIFIED' ? 'POST' : t.httpMethod
+  ) as HttpMethod;
+  if (!HTTP_METHODS.includes(method))
+    v.add('httpTarget.httpMethod', `must be one of ${HTTP_METHODS.join(', ')}`);
   const headers: Record<string, string> = {};
   if (t.headers !== undefined) {
     if (!isObject(t.headers)) v.add('httpTarget.headers', 'must be a map of header names to values');
     else {
       let size = 0;
       for (const [k, val] of Object.entries(t.headers)) {
-        if (typeof val !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k)) v.add(`httpTarget.headers.${k}`, 'must be a valid header name with a string value');
+        if (typeof val !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k))
+          v.add(`httpTarget.headers.${k}`, 'must be a valid header name with a string value');
         else headers[k] = val;
         size += k.length + String(val).length;
       }
@@ -139,12 +163,15 @@ function validateTarget(t: unknown, v: Violations): JobSpec['httpTarget'] | unde
   }
   let body: string | undefined;
   if (t.body !== undefined && t.body !== '') {
-    if (typeof t.body !== 'string' || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(t.body)) v.add('httpTarget.body', 'must be base64');
-    else if (!['POST', 'PUT', 'PATCH'].includes(method)) v.add('httpTarget.body', 'is allowed only for POST, PUT and PATCH');
+    if (typeof t.body !== 'string' || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(t.body))
+      v.add('httpTarget.body', 'must be base64');
+    else if (!['POST', 'PUT', 'PATCH'].includes(method))
+      v.add('httpTarget.body', 'is allowed only for POST, PUT and PATCH');
     else body = t.body;
   }
   const out: JobSpec['httpTarget'] = { uri, httpMethod: method, headers, ...(body ? { body } : {}) };
-  if (t.oidcToken !== undefined && t.oauthToken !== undefined) v.add('httpTarget', 'set at most one of oidcToken and oauthToken');
+  if (t.oidcToken !== undefined && t.oauthToken !== undefined)
+    v.add('httpTarget', 'set at most one of oidcToken and oauthToken');
   const sa = (field: string, tok: unknown): string | undefined => {
     const email = isObject(tok) && typeof tok.serviceAccountEmail === 'string' ? tok.serviceAccountEmail : '';
     if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
@@ -156,12 +183,20 @@ function validateTarget(t: unknown, v: Violations): JobSpec['httpTarget'] | unde
   if (t.oidcToken !== undefined) {
     const email = sa('oidcToken', t.oidcToken);
     const audience = (t.oidcToken as Record<string, unknown>).audience;
-    if (email) out.oidcToken = { serviceAccountEmail: email, ...(typeof audience === 'string' && audience ? { audience } : {}) };
+    if (email)
+      out.oidcToken = {
+        serviceAccountEmail: email,
+        ...(typeof audience === 'string' && audience ? { audience } : {}),
+      };
   }
   if (t.oauthToken !== undefined) {
     const email = sa('oauthToken', t.oauthToken);
     const scope = (t.oauthToken as Record<string, unknown>).scope;
-    if (email) out.oauthToken = { serviceAccountEmail: email, ...(typeof scope === 'string' && scope ? { scope } : {}) };
+    if (email)
+      out.oauthToken = {
+        serviceAccountEmail: email,
+        ...(typeof scope === 'string' && scope ? { scope } : {}),
+      };
   }
   return out;
 }
@@ -194,12 +229,18 @@ function validateRetry(r: unknown, v: Violations): RetryPolicy {
   p.maxRetryDurationMs = dur('maxRetryDuration') ?? p.maxRetryDurationMs;
   p.minBackoffMs = dur('minBackoffDuration') ?? p.minBackoffMs;
   p.maxBackoffMs = dur('maxBackoffDuration') ?? p.maxBackoffMs;
-  if (p.minBackoffMs > p.maxBackoffMs) v.add('retryConfig.minBackoffDuration', 'must not exceed maxBackoffDuration');
+  if (p.minBackoffMs > p.maxBackoffMs)
+    v.add('retryConfig.minBackoffDuration', 'must not exceed maxBackoffDuration');
   return p;
 }
 
 /** The user-settable fields of a stored spec in API shape (the base an update mask applies to). */
-export function specToApi(spec: JobSpec): Pick<Job, 'schedule' | 'timeZone' | 'httpTarget' | 'retryConfig' | 'attemptDeadline'> & { description?: string } {
+export function specToApi(spec: JobSpec): Pick<
+  Job,
+  'schedule' | 'timeZone' | 'httpTarget' | 'retryConfig' | 'attemptDeadline'
+> & {
+  description?: string;
+} {
   const t = spec.httpTarget;
   const httpTarget: HttpTarget = { uri: t.uri, httpMethod: t.httpMethod };
   if (Object.keys(t.headers).length > 0) httpTarget.headers = { ...t.headers };
@@ -231,7 +272,11 @@ const MASKABLE = ['description', 'schedule', 'timeZone', 'httpTarget', 'retryCon
  * "retry_config.retry_count") is copied from the patch, or cleared when the patch lacks it; without a
  * mask, every top-level field present in the patch replaces the current one.
  */
-export function applyUpdate(current: Record<string, unknown>, patch: Record<string, unknown>, mask: string[] | undefined): Record<string, unknown> {
+export function applyUpdate(
+  current: Record<string, unknown>,
+  patch: Record<string, unknown>,
+  mask: string[] | undefined,
+): Record<string, unknown> {
   const out = structuredClone(current);
   const paths = mask ?? MASKABLE.filter((k) => patch[k] !== undefined);
   for (const raw of paths) {
@@ -239,7 +284,12 @@ export function applyUpdate(current: Record<string, unknown>, patch: Record<stri
     if (!MASKABLE.includes(path[0]!)) {
       throw new TarmacError('INVALID_ARGUMENT', `updateMask path '${raw}' is not an updatable field`, {
         reason: 'INVALID_UPDATE_MASK',
-        fieldViolations: [{ field: 'updateMask', description: `'${raw}' is not one of ${MASKABLE.join(', ')} or a path below them` }],
+        fieldViolations: [
+          {
+            field: 'updateMask',
+            description: `'${raw}' is not one of ${MASKABLE.join(', ')} or a path below them`,
+          },
+        ],
       });
     }
     let src: unknown = patch;

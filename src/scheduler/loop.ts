@@ -60,7 +60,13 @@ export class SchedulerLoop {
     this.o.repo.tx(() => {
       for (const row of this.o.repo.inFlight()) {
         const run = row.run!;
-        const claim: Claim = { row, scheduleTime: run.scheduleTime, attempt: run.attempts, firstAttemptAt: run.firstAttemptAt, manual: false };
+        const claim: Claim = {
+          row,
+          scheduleTime: run.scheduleTime,
+          attempt: run.attempts,
+          firstAttemptAt: run.firstAttemptAt,
+          manual: false,
+        };
         this.complete(claim, {
           ok: false,
           code: 'ABORTED',
@@ -153,7 +159,13 @@ export class SchedulerLoop {
           }
         } else if (repo.claimRetry(row.name, row.run.scheduleTime, now)) {
           const r = row.run;
-          claims.push({ row, scheduleTime: r.scheduleTime, attempt: r.attempts + 1, firstAttemptAt: r.firstAttemptAt, manual: false });
+          claims.push({
+            row,
+            scheduleTime: r.scheduleTime,
+            attempt: r.attempts + 1,
+            firstAttemptAt: r.firstAttemptAt,
+            manual: false,
+          });
         }
       }
     });
@@ -230,17 +242,20 @@ export class SchedulerLoop {
       code: outcome.code,
       error: outcome.ok ? null : outcome.message,
     });
-    const status: RpcStatus = outcome.ok ? {} : { code: RPC_CODE[outcome.code as keyof typeof RPC_CODE], message: outcome.message };
+    const status: RpcStatus = outcome.ok
+      ? {}
+      : { code: RPC_CODE[outcome.code as keyof typeof RPC_CODE], message: outcome.message };
     if (c.manual) return repo.setStatus(row.name, status);
     if (row.run?.scheduleTime !== c.scheduleTime) return;
-    const retryAt = outcome.ok || row.state !== 'ENABLED'
-      ? undefined
-      : nextAttemptAt(row.spec.retry, {
-          attempts: c.attempt,
-          firstAttemptAt: c.firstAttemptAt,
-          failedAt: outcome.end,
-          nextScheduledAt: row.nextRunAt ?? undefined,
-        });
+    const retryAt =
+      outcome.ok || row.state !== 'ENABLED'
+        ? undefined
+        : nextAttemptAt(row.spec.retry, {
+            attempts: c.attempt,
+            firstAttemptAt: c.firstAttemptAt,
+            failedAt: outcome.end,
+            nextScheduledAt: row.nextRunAt ?? undefined,
+          });
     if (retryAt === undefined) repo.endRun(row.name, c.scheduleTime, status);
     else repo.scheduleRetry(row.name, c.scheduleTime, retryAt, status);
   }

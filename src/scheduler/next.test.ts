@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../shared/index.ts';
 import { nextRun, validateSchedule } from './next.ts';
 
-const iso = (t: number | undefined): string | undefined => (t === undefined ? undefined : new Date(t).toISOString());
+const iso = (t: number | undefined): string | undefined =>
+  t === undefined ? undefined : new Date(t).toISOString();
 const at = (s: string): number => Date.parse(s);
 
 /** The first `n` runs after `from`. */
@@ -21,7 +22,9 @@ function runs(expr: string, tz: string, from: string, n: number): string[] {
 describe('nextRun in UTC', () => {
   it('is strictly after `after`, on whole minutes', () => {
     expect(iso(nextRun('* * * * *', 'UTC', at('2026-01-01T00:00:00Z')))).toBe('2026-01-01T00:01:00.000Z');
-    expect(iso(nextRun('* * * * *', 'Etc/UTC', at('2026-01-01T00:00:59.999Z')))).toBe('2026-01-01T00:01:00.000Z');
+    expect(iso(nextRun('* * * * *', 'Etc/UTC', at('2026-01-01T00:00:59.999Z')))).toBe(
+      '2026-01-01T00:01:00.000Z',
+    );
     expect(iso(nextRun('0 * * * *', 'utc', at('2026-01-01T00:00:00.001Z')))).toBe('2026-01-01T01:00:00.000Z');
   });
 

@@ -57,13 +57,19 @@ export class JobRepo {
       get: db.prepare(`SELECT ${COLS} FROM scheduler_jobs WHERE name = ?`),
       due: db.prepare(`SELECT ${COLS} FROM scheduler_jobs WHERE due_at <= ? ORDER BY due_at LIMIT ?`),
       earliest: db.prepare(`SELECT MIN(due_at) AS t FROM scheduler_jobs WHERE due_at IS NOT NULL`),
-      inFlight: db.prepare(`SELECT ${COLS} FROM scheduler_jobs WHERE run_schedule_time IS NOT NULL AND run_retry_at IS NULL`),
-      claimNew: db.prepare(`UPDATE scheduler_jobs SET run_schedule_time = ?, run_attempts = 1, run_first_attempt_at = ?,
+      inFlight: db.prepare(
+        `SELECT ${COLS} FROM scheduler_jobs WHERE run_schedule_time IS NOT NULL AND run_retry_at IS NULL`,
+      ),
+      claimNew:
+        db.prepare(`UPDATE scheduler_jobs SET run_schedule_time = ?, run_attempts = 1, run_first_attempt_at = ?,
         run_retry_at = NULL, last_attempt_time = ?, next_run_at = ? WHERE name = ? AND run_schedule_time IS NULL`),
       claimRetry: db.prepare(`UPDATE scheduler_jobs SET run_attempts = run_attempts + 1, run_retry_at = NULL,
         last_attempt_time = ? WHERE name = ? AND run_schedule_time = ? AND run_retry_at IS NOT NULL`),
-      retry: db.prepare(`UPDATE scheduler_jobs SET run_retry_at = ?, status = ? WHERE name = ? AND run_schedule_time = ?`),
-      endRun: db.prepare(`UPDATE scheduler_jobs SET run_schedule_time = NULL, run_attempts = 0, run_first_attempt_at = NULL,
+      retry: db.prepare(
+        `UPDATE scheduler_jobs SET run_retry_at = ?, status = ? WHERE name = ? AND run_schedule_time = ?`,
+      ),
+      endRun:
+        db.prepare(`UPDATE scheduler_jobs SET run_schedule_time = NULL, run_attempts = 0, run_first_attempt_at = NULL,
         run_retry_at = NULL, status = ? WHERE name = ? AND run_schedule_time = ?`),
       manual: db.prepare(`UPDATE scheduler_jobs SET last_attempt_time = ? WHERE name = ?`),
       status: db.prepare(`UPDATE scheduler_jobs SET status = ? WHERE name = ?`),
@@ -82,7 +88,15 @@ export class JobRepo {
           `INSERT INTO scheduler_jobs (name, project, location, spec, state, user_update_time, next_run_at)
            VALUES (?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(row.name, row.project, row.location, JSON.stringify(row.spec), row.state, row.userUpdateTime, row.nextRunAt);
+        .run(
+          row.name,
+          row.project,
+          row.location,
+          JSON.stringify(row.spec),
+          row.state,
+          row.userUpdateTime,
+          row.nextRunAt,
+        );
     } catch (e) {
       if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
         throw new TarmacError('ALREADY_EXISTS', `Job ${row.name} already exists`, { reason: 'JOB_EXISTS' });

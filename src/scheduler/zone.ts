@@ -18,7 +18,9 @@ const zones = new Map<string, Zone>();
 export function invalidTimeZone(name: string): TarmacError {
   return new TarmacError('INVALID_ARGUMENT', `Invalid time zone '${name}': not a tz database name`, {
     reason: 'INVALID_TIME_ZONE',
-    fieldViolations: [{ field: 'timeZone', description: `'${name}' is not a tz database name such as Europe/Berlin` }],
+    fieldViolations: [
+      { field: 'timeZone', description: `'${name}' is not a tz database name such as Europe/Berlin` },
+    ],
   });
 }
 
