@@ -3,12 +3,22 @@ import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { statePaths, type ParsedConfig, type StatePaths } from './config/index.ts';
 import { openDatabase, MetaRepo, type Db } from './store/index.ts';
-import { createApiServer, iamRoutes, schedulerRoutes, type RouteModule } from './api/index.ts';
+import { Telemetry } from './telemetry/index.ts';
+import {
+  cloudBuildRoutes,
+  createApiServer,
+  iamRoutes,
+  schedulerRoutes,
+  loggingRoutes,
+  type RouteModule,
+} from './api/index.ts';
+import { createBuildService, type BuildService } from './build/index.ts';
 import { Iam } from './iam/index.ts';
 import { Scheduler } from './scheduler/index.ts';
 import {
   DisposeStack,
   SystemClock,
+  TarmacError,
   closeServer,
   createLogger,
   listen,
@@ -38,10 +48,13 @@ export class Platform {
   readonly meta: MetaRepo;
   /** Stable id of this installation (one TARMAC_HOME); labels every container it creates. */
   readonly installationId: string;
+  readonly telemetry: Telemetry;
   /** Identity: projects, accounts, policies, tokens, metadata server (see src/iam/README.md). */
   readonly iam: Iam;
   /** Cloud Scheduler jobs: durable cron loop and HTTP invoker (see src/scheduler/README.md). */
   readonly scheduler: Scheduler;
+  /** Cloud Build: source uploads, the build queue and runner, logs (see src/build/README.md). */
+  readonly builds: BuildService;
   private readonly stack = new DisposeStack();
   private addrs: Listeners | undefined;
 
@@ -59,6 +72,8 @@ export class Platform {
     });
     this.meta = new MetaRepo(this.db);
     this.installationId = this.meta.getOrCreate('installation_id', uuid);
+    this.telemetry = new Telemetry(this.db, this.clock);
+    this.stack.push(() => this.telemetry.dispose());
     this.iam = new Iam({
       db: this.db,
       meta: this.meta,
@@ -76,6 +91,20 @@ export class Platform {
       logger: this.logger,
       minter: this.iam,
       internalRoute: (url) => this.internalRoute(url),
+    });
+    this.builds = createBuildService({
+      config,
+      paths: this.paths,
+      db: this.db,
+      clock: this.clock,
+      logger: this.logger,
+      iam: this.iam,
+      engine: async () => {
+        throw new TarmacError('UNAVAILABLE', 'no container engine is connected', { reason: 'NO_ENGINE' });
+      },
+      installationId: this.installationId,
+      registryHostPort: () => `localhost:${this.listeners.registry.port}`,
+      apiUrl: () => this.urls.api,
     });
   }
 
@@ -105,6 +134,8 @@ export class Platform {
     this.addrs = addrs;
     await this.iam.start();
     this.stack.push(() => this.iam.dispose());
+    this.builds.start();
+    this.stack.push(() => this.builds.dispose());
     this.scheduler.start();
     this.stack.push(() => this.scheduler.dispose());
   }
@@ -120,7 +151,12 @@ export class Platform {
   }
 
   private routeModules(): RouteModule[] {
-    return [iamRoutes(this.iam), schedulerRoutes(this.scheduler, this.iam)];
+    return [
+      iamRoutes(this.iam),
+      cloudBuildRoutes({ builds: this.builds, auth: this.iam }),
+      loggingRoutes(this.iam, this.telemetry, this.config.defaultProject),
+      schedulerRoutes(this.scheduler, this.iam),
+    ];
   }
 
   /** Service URLs (SERVICE-NUMBER.REGION.<domain>) go to the ingress; other URLs are called directly. */

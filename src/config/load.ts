@@ -124,7 +124,8 @@ export function loadConfig(opts: LoadOptions = {}): ParsedConfig {
   }
   if (!fromEnv.engine && env.DOCKER_HOST) setPath(fromEnv, 'engine.host', env.DOCKER_HOST);
   const home = resolve(
-    (fromFlags.home as string | undefined) ??
+    (opts.overrides?.home as string | undefined) ??
+      (fromFlags.home as string | undefined) ??
       (fromEnv.home as string | undefined) ??
       join(homedir(), '.tarmac'),
   );

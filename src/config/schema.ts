@@ -50,6 +50,12 @@ export const configSchema = z
     builds: z
       .object({
         parallelism: z.number().int().min(1).max(64).default(1),
+        /** Largest source upload accepted (bytes). */
+        maxSourceBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(256 * 1024 * 1024),
       })
       .strict()
       .default({}),

@@ -1,7 +1,7 @@
 export { Iam, type IamOptions } from './service.ts';
 export { principalOfMember, saPrincipal, userPrincipal, bearerToken } from './authn.ts';
 export { permissionDeniedError } from './authz.ts';
-export { defaultComputeEmail, type ServiceAccount, type User } from './accounts.ts';
+export { accountNotFound, defaultComputeEmail, type ServiceAccount, type User } from './accounts.ts';
 export { OWNER_EMAIL, readCredentials, type OwnerCredentials } from './bootstrap.ts';
 export { invokerCredential, stripSignature } from './invoke.ts';
 export { normalizeAddress, type InstanceIdentity } from './metadata.ts';

@@ -5,7 +5,7 @@ import type { ApiTokenRepo } from './apitokens.ts';
 import { principalOfMember } from './authn.ts';
 import type { ServiceAccountKeyRepo } from './sakeys.ts';
 import { CLOCK_SKEW_S, MAX_TOKEN_LIFETIME_S } from './signing.ts';
-import type { TokenService } from './tokens.ts';
+import { CLI_CLIENT_ID, type TokenService } from './tokens.ts';
 
 export const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const GOOGLE_TOKEN_URIS = [
@@ -72,7 +72,7 @@ export class TokenExchange {
   async exchange(form: URLSearchParams): Promise<TokenResponse> {
     const grant = form.get('grant_type');
     if (grant === JWT_BEARER) return this.jwtBearer(form.get('assertion') ?? '');
-    if (grant === 'refresh_token') return this.refresh(form.get('refresh_token') ?? '', form.get('scope'));
+    if (grant === 'refresh_token') return this.refresh(form);
     if (!grant) throw new OAuthError(400, 'invalid_request', 'Missing required parameter: grant_type');
     throw new OAuthError(400, 'unsupported_grant_type', `Invalid grant_type: ${grant.slice(0, 100)}`);
   }
@@ -135,18 +135,22 @@ export class TokenExchange {
     return this.access(sa.uniqueId, sa.email, scope.split(/\s+/));
   }
 
-  private async refresh(token: string, scope: string | null): Promise<TokenResponse> {
-    const member = this.apiTokens.resolve(token);
+  /**
+   * Turns a long-lived API credential into an access token, plus an ID token for `audience` (a tarmac
+   * extension; default the CLI's client id), as Google's refresh answers carry an id_token.
+   */
+  private async refresh(form: URLSearchParams): Promise<TokenResponse> {
+    const member = this.apiTokens.resolve(form.get('refresh_token') ?? '');
     if (!member) throw invalidGrant('Bad Request');
     const p = principalOfMember(member);
     const sub =
       p.kind === 'user' ? this.users.find(p.email)?.uniqueId : this.accounts.find(p.email)?.uniqueId;
     if (!sub) throw invalidGrant('Invalid grant: account not found');
-    return this.access(
-      sub,
-      p.email,
-      (scope ?? 'https://www.googleapis.com/auth/cloud-platform').split(/\s+/),
-    );
+    const scope = form.get('scope') ?? 'openid https://www.googleapis.com/auth/cloud-platform';
+    const access = await this.access(sub, p.email, scope.split(/\s+/));
+    const audience = form.get('audience') || CLI_CLIENT_ID;
+    const idToken = await this.tokens.mintId({ sub, email: p.email, audience, includeEmail: true });
+    return { ...access, id_token: idToken };
   }
 
   private async access(sub: string, email: string, scopes: string[]): Promise<TokenResponse> {

@@ -134,6 +134,16 @@ export class ServiceAccountKeyRepo {
     return createPublicKey(row.public_pem);
   }
 
+  /** A public key PEM as a JWK with its key id. */
+  jwk(keyId: string, pem: string): Record<string, string> {
+    return {
+      ...(createPublicKey(pem).export({ format: 'jwk' }) as Record<string, string>),
+      kid: keyId,
+      alg: 'RS256',
+      use: 'sig',
+    };
+  }
+
   private row(sa: ServiceAccount, keyId: string): Row {
     const row = this.db
       .prepare('SELECT * FROM iam_sa_keys WHERE key_id = ? AND sa_unique_id = ?')

@@ -2,7 +2,9 @@
  * Numbered migrations. Each subsystem owns a range so parallel work never collides:
  * 1-99 core, 100s identity, 200s registry, 300s services, 400s builds, 500s scheduler, 600s telemetry.
  */
+import { buildMigrations } from './build-migrations.ts';
 import { iamMigrations } from './iam-migrations.ts';
+import { telemetryMigrations } from './telemetry-migrations.ts';
 import { schedulerMigrations } from './scheduler-migrations.ts';
 
 export interface Migration {
@@ -19,4 +21,10 @@ const core: Migration[] = [
   },
 ];
 
-export const MIGRATIONS: readonly Migration[] = [...core, ...iamMigrations, ...schedulerMigrations];
+export const MIGRATIONS: readonly Migration[] = [
+  ...core,
+  ...iamMigrations,
+  ...buildMigrations,
+  ...telemetryMigrations,
+  ...schedulerMigrations,
+];
