@@ -1,6 +1,7 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { statePaths, type ParsedConfig, type StatePaths } from './config/index.ts';
 import { openDatabase, MetaRepo, type Db } from './store/index.ts';
 import { Telemetry } from './telemetry/index.ts';
@@ -15,6 +16,8 @@ import {
 import { createBuildService, type BuildService } from './build/index.ts';
 import { Iam } from './iam/index.ts';
 import { Scheduler } from './scheduler/index.ts';
+import { Serving } from './serving/index.ts';
+import type { ContainerEngine } from './runtime/index.ts';
 import {
   DisposeStack,
   SystemClock,
@@ -53,6 +56,8 @@ export class Platform {
   readonly iam: Iam;
   /** Cloud Scheduler jobs: durable cron loop and HTTP invoker (see src/scheduler/README.md). */
   readonly scheduler: Scheduler;
+  /** Data plane: instances, autoscaling and the ingress proxy (see src/serving/README.md). */
+  readonly serving: Serving;
   /** Cloud Build: source uploads, the build queue and runner, logs (see src/build/README.md). */
   readonly builds: BuildService;
   private readonly stack = new DisposeStack();
@@ -92,6 +97,19 @@ export class Platform {
       minter: this.iam,
       internalRoute: (url) => this.internalRoute(url),
     });
+    this.serving = new Serving({
+      engine: () => this.servingEngine(),
+      clock: this.clock,
+      logger: this.logger,
+      domain: config.domain,
+      stateDir: join(this.paths.home, 'serving'),
+      installationId: this.installationId,
+      idleTimeoutSeconds: config.serving.idleTimeoutSeconds,
+      targetUtilization: config.serving.targetUtilization,
+      invokeAuthorizer: this.iam.invokeAuthorizer,
+      instanceRegistry: this.iam,
+      metadataPort: () => this.iam.metadataAddress.port,
+    });
     this.builds = createBuildService({
       config,
       paths: this.paths,
@@ -105,6 +123,12 @@ export class Platform {
       installationId: this.installationId,
       registryHostPort: () => `localhost:${this.listeners.registry.port}`,
       apiUrl: () => this.urls.api,
+    });
+  }
+
+  private servingEngine(): ContainerEngine {
+    throw new TarmacError('UNAVAILABLE', 'no container engine is connected', {
+      reason: 'ENGINE_UNREACHABLE',
     });
   }
 
@@ -124,14 +148,18 @@ export class Platform {
   async start(): Promise<void> {
     const { bind, ports } = this.config;
     const api = createApiServer(this.routeModules(), this.logger);
-    const ingress = createServer(this.ingressHandler());
+    const ingress = createServer(this.serving.handleRequest);
+    ingress.on('upgrade', this.serving.handleUpgrade);
     const registry = createServer(this.registryHandler());
+    // Disposed after the ingress listener has closed: instances drain once no request can arrive.
+    this.stack.push(() => this.serving.dispose());
     const addrs = {
       api: await this.serve(api, bind, ports.api),
       ingress: await this.serve(ingress, bind, ports.ingress),
       registry: await this.serve(registry, bind, ports.registry),
     };
     this.addrs = addrs;
+    this.serving.start(addrs.ingress.port);
     await this.iam.start();
     this.stack.push(() => this.iam.dispose());
     this.builds.start();
@@ -164,13 +192,6 @@ export class Platform {
     const host = url.hostname.toLowerCase();
     if (!host.endsWith(`.${this.config.domain}`) || !this.addrs) return undefined;
     return { origin: this.urls.ingress, headers: {} };
-  }
-
-  private ingressHandler(): RequestListener {
-    return (req, res) => {
-      if (req.url === '/healthz') return sendJson(res, 200, { status: 'ok' });
-      sendJson(res, 404, { error: 'no service answers at this host', host: req.headers.host ?? '' });
-    };
   }
 
   private registryHandler(): RequestListener {
