@@ -1,7 +1,5 @@
 import { loadConfig, CONFIG_FLAGS } from './config/index.ts';
 import { isTarmacError } from './shared/index.ts';
-import { startPlatform } from './platform.ts';
-import { imagesCommand } from './admin/index.ts';
 
 /** Splits `--key=value` / `--key value` flags that config understands off argv. */
 export function parseServeFlags(argv: string[]): Record<string, string> {
@@ -26,6 +24,8 @@ export class UsageError extends Error {}
 /** `tarmac serve`: load config, start, print where things are, drain on SIGINT/SIGTERM. */
 export async function serve(argv: string[]): Promise<void> {
   const config = loadConfig({ flags: parseServeFlags(argv) });
+  // Imported here so CLI commands do not pay for loading the server.
+  const { startPlatform } = await import('./platform.ts');
   const platform = await startPlatform(config);
   const u = platform.urls;
   process.stdout.write(
@@ -62,9 +62,12 @@ export async function main(argv: string[]): Promise<number> {
       await serve(rest);
       return -1; // keep running
     }
-    if (cmd === 'images') return await imagesCommand(rest);
-    process.stderr.write(`ERROR: unknown command ${cmd ?? '(none)'}. Try: tarmac serve\n`);
-    return 2;
+    if (cmd === 'images') {
+      const { imagesCommand } = await import('./admin/index.ts');
+      return await imagesCommand(rest);
+    }
+    const { runCli } = await import('./cli/index.ts');
+    return await runCli(argv);
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`ERROR: ${e.message}\n`);

@@ -3,11 +3,15 @@ import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { statePaths, type ParsedConfig, type StatePaths } from './config/index.ts';
 import { openDatabase, MetaRepo, type Db } from './store/index.ts';
-import { createApiServer, type RouteModule } from './api/index.ts';
 import { connectEngine, removeOrphans, type ContainerEngine } from './runtime/index.ts';
+import { Telemetry } from './telemetry/index.ts';
+import { cloudBuildRoutes, createApiServer, iamRoutes, type RouteModule } from './api/index.ts';
+import { createBuildService, type BuildService } from './build/index.ts';
+import { Iam } from './iam/index.ts';
 import {
   DisposeStack,
   SystemClock,
+  TarmacError,
   closeServer,
   createLogger,
   listen,
@@ -39,6 +43,11 @@ export class Platform {
   readonly meta: MetaRepo;
   /** Stable id of this installation (one TARMAC_HOME); labels every container it creates. */
   readonly installationId: string;
+  readonly telemetry: Telemetry;
+  /** Identity: projects, accounts, policies, tokens, metadata server (see src/iam/README.md). */
+  readonly iam: Iam;
+  /** Cloud Build: source uploads, the build queue and runner, logs (see src/build/README.md). */
+  readonly builds: BuildService;
   private readonly stack = new DisposeStack();
   private addrs: Listeners | undefined;
   private engineRef: ContainerEngine | undefined;
@@ -57,6 +66,36 @@ export class Platform {
     });
     this.meta = new MetaRepo(this.db);
     this.installationId = this.meta.getOrCreate('installation_id', uuid);
+    this.telemetry = new Telemetry(this.db, this.clock);
+    this.stack.push(() => this.telemetry.dispose());
+    this.iam = new Iam({
+      db: this.db,
+      meta: this.meta,
+      clock: this.clock,
+      logger: this.logger,
+      paths: this.paths,
+      defaultProject: config.defaultProject,
+      defaultRegion: config.defaultRegion,
+      apiUrl: () => this.urls.api,
+      metadata: { host: config.bind, port: config.ports.metadata },
+    });
+    this.builds = createBuildService({
+      config,
+      paths: this.paths,
+      db: this.db,
+      clock: this.clock,
+      logger: this.logger,
+      iam: this.iam,
+      engine: async () => {
+        if (!this.engineRef) {
+          throw new TarmacError('UNAVAILABLE', 'no container engine is connected', { reason: 'NO_ENGINE' });
+        }
+        return this.engineRef;
+      },
+      installationId: this.installationId,
+      registryHostPort: () => `localhost:${this.listeners.registry.port}`,
+      apiUrl: () => this.urls.api,
+    });
   }
 
   /** The container engine (connected, or provisioned, during start()). */
@@ -90,6 +129,10 @@ export class Platform {
       registry: await this.serve(registry, bind, ports.registry),
     };
     this.addrs = addrs;
+    await this.iam.start();
+    this.stack.push(() => this.iam.dispose());
+    this.builds.start();
+    this.stack.push(() => this.builds.dispose());
   }
 
   dispose(): Promise<void> {
@@ -116,7 +159,7 @@ export class Platform {
   }
 
   private routeModules(): RouteModule[] {
-    return [];
+    return [iamRoutes(this.iam), cloudBuildRoutes({ builds: this.builds, auth: this.iam })];
   }
 
   private ingressHandler(): RequestListener {

@@ -1,1 +1,3 @@
 export { createApiServer, sendError, type RouteModule } from './server.ts';
+export { cloudBuildRoutes, type CloudBuildRoutesOptions } from './cloudbuild.ts';
+export { iamRoutes } from './iam-routes.ts';

@@ -10,7 +10,7 @@ const home = mkdtempSync(join(tmpdir(), 'tarmac-config-'));
 describe('loadConfig', () => {
   it('has the embedded defaults', () => {
     const c = loadConfig({ env: { TARMAC_HOME: home } });
-    expect(c.ports).toEqual({ ingress: 8080, api: 8090, registry: 8091 });
+    expect(c.ports).toEqual({ ingress: 8080, api: 8090, registry: 8091, metadata: 0 });
     expect(c.bind).toBe('127.0.0.1');
     expect(c.home).toBe(home);
   });

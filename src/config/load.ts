@@ -14,6 +14,7 @@ const KEYS: { key: string; env: string; flag: string; kind: 'string' | 'int' | '
   { key: 'ports.ingress', env: 'TARMAC_INGRESS_PORT', flag: 'ingress-port', kind: 'int' },
   { key: 'ports.api', env: 'TARMAC_API_PORT', flag: 'api-port', kind: 'int' },
   { key: 'ports.registry', env: 'TARMAC_REGISTRY_PORT', flag: 'registry-port', kind: 'int' },
+  { key: 'ports.metadata', env: 'TARMAC_METADATA_PORT', flag: 'metadata-port', kind: 'int' },
   { key: 'domain', env: 'TARMAC_DOMAIN', flag: 'domain', kind: 'string' },
   { key: 'defaultRegion', env: 'TARMAC_REGION', flag: 'region', kind: 'string' },
   { key: 'defaultProject', env: 'TARMAC_PROJECT', flag: 'project', kind: 'string' },
@@ -123,7 +124,8 @@ export function loadConfig(opts: LoadOptions = {}): ParsedConfig {
   }
   if (!fromEnv.engine && env.DOCKER_HOST) setPath(fromEnv, 'engine.host', env.DOCKER_HOST);
   const home = resolve(
-    (fromFlags.home as string | undefined) ??
+    (opts.overrides?.home as string | undefined) ??
+      (fromFlags.home as string | undefined) ??
       (fromEnv.home as string | undefined) ??
       join(homedir(), '.tarmac'),
   );

@@ -13,6 +13,8 @@ export const configSchema = z
         ingress: port.default(8080),
         api: port.default(8090),
         registry: port.default(8091),
+        /** Metadata server for containers (they reach it as 10.0.2.2:PORT); 0 picks a free port. */
+        metadata: port.default(0),
       })
       .strict()
       .default({}),
@@ -48,6 +50,12 @@ export const configSchema = z
     builds: z
       .object({
         parallelism: z.number().int().min(1).max(64).default(1),
+        /** Largest source upload accepted (bytes). */
+        maxSourceBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(256 * 1024 * 1024),
       })
       .strict()
       .default({}),

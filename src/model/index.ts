@@ -1,2 +1,3 @@
 export * from './auth.ts';
 export * from './serving.ts';
+export * from './build.ts';

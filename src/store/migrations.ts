@@ -2,6 +2,10 @@
  * Numbered migrations. Each subsystem owns a range so parallel work never collides:
  * 1-99 core, 100s identity, 200s registry, 300s services, 400s builds, 500s scheduler, 600s telemetry.
  */
+import { buildMigrations } from './build-migrations.ts';
+import { iamMigrations } from './iam-migrations.ts';
+import { telemetryMigrations } from './telemetry-migrations.ts';
+
 export interface Migration {
   id: number;
   name: string;
@@ -16,4 +20,9 @@ const core: Migration[] = [
   },
 ];
 
-export const MIGRATIONS: readonly Migration[] = [...core];
+export const MIGRATIONS: readonly Migration[] = [
+  ...core,
+  ...iamMigrations,
+  ...buildMigrations,
+  ...telemetryMigrations,
+];

@@ -1,0 +1,32 @@
+import type { Command } from 'commander';
+
+/** What a command group's file exports: it fills in its group command (see README.md). */
+export interface GroupModule {
+  register(group: Command): void;
+}
+
+export interface GroupEntry {
+  name: string;
+  summary: string;
+  /** Imported only when the command line names this group (or for help and completion). */
+  load: () => Promise<GroupModule>;
+}
+
+/** The top-level command groups. Adding one is a file in this folder plus one line here. */
+export const GROUPS: GroupEntry[] = [
+  {
+    name: 'config',
+    summary: 'View and edit tarmac CLI properties and configurations',
+    load: () => import('./config/index.ts'),
+  },
+  {
+    name: 'run',
+    summary: 'Manage services, revisions and traffic (Cloud Run)',
+    load: () => import('./run/index.ts'),
+  },
+  {
+    name: 'completion',
+    summary: 'Print a shell completion script (bash or zsh)',
+    load: () => import('./completion.ts'),
+  },
+];

@@ -1,0 +1,2 @@
+export { runCli, processIo, buildProgram } from './main.ts';
+export type { CliIo } from './core/context.ts';

@@ -1,0 +1,14 @@
+export { Iam, type IamOptions } from './service.ts';
+export { principalOfMember, saPrincipal, userPrincipal, bearerToken } from './authn.ts';
+export { permissionDeniedError } from './authz.ts';
+export { accountNotFound, defaultComputeEmail, type ServiceAccount, type User } from './accounts.ts';
+export { OWNER_EMAIL, readCredentials, type OwnerCredentials } from './bootstrap.ts';
+export { invokerCredential, stripSignature } from './invoke.ts';
+export { normalizeAddress, type InstanceIdentity } from './metadata.ts';
+export { JWT_BEARER, OAuthError, type TokenResponse } from './oauth.ts';
+export { EMPTY_ETAG, validatePolicy, type Binding, type Policy } from './policies.ts';
+export { type Project } from './projects.ts';
+export { PREDEFINED_ROLES, permissionsOf, isKnownRole, type RoleDef } from './roles.ts';
+export { MAX_KEYS_PER_ACCOUNT, type KeyFile, type ServiceAccountKey } from './sakeys.ts';
+export { CLOCK_SKEW_S, MAX_TOKEN_LIFETIME_S } from './signing.ts';
+export { CLI_CLIENT_ID, type IdClaims, type TokenReason } from './tokens.ts';

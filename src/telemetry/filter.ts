@@ -1,0 +1,150 @@
+import { TarmacError } from '../shared/index.ts';
+import { parseSeverity, severityNumber, type LogEntry } from './entry.ts';
+
+/**
+ * A subset of the Cloud Logging query language: comparisons `field OP value` (OP one of = != > >= < <= :)
+ * joined by AND (or juxtaposition), OR, NOT and parentheses.
+ */
+export type FilterNode =
+  | { kind: 'cmp'; field: string; op: string; value: string }
+  | { kind: 'and' | 'or'; left: FilterNode; right: FilterNode }
+  | { kind: 'not'; node: FilterNode };
+
+const TOKEN = /\s*(\(|\)|>=|<=|!=|=|>|<|:|"(?:[^"\\]|\\.)*"|[^\s()=<>!:"]+)/y;
+
+function tokenize(text: string): string[] {
+  const out: string[] = [];
+  TOKEN.lastIndex = 0;
+  let pos = 0;
+  while (pos < text.length) {
+    if (/^\s*$/.test(text.slice(pos))) break;
+    TOKEN.lastIndex = pos;
+    const m = TOKEN.exec(text);
+    if (!m) throw bad(`cannot read the filter near "${text.slice(pos, pos + 20)}"`);
+    out.push(m[1]!);
+    pos = TOKEN.lastIndex;
+  }
+  return out;
+}
+
+function bad(message: string): TarmacError {
+  return new TarmacError('INVALID_ARGUMENT', `invalid filter: ${message}`, { reason: 'BAD_FILTER' });
+}
+
+const OPS = new Set(['=', '!=', '>', '>=', '<', '<=', ':']);
+
+/** Parses a filter; an empty filter is undefined (matches everything). */
+export function parseFilter(text: string | undefined): FilterNode | undefined {
+  if (!text || !text.trim()) return undefined;
+  const toks = tokenize(text);
+  let i = 0;
+  const peek = (): string | undefined => toks[i];
+  const primary = (): FilterNode => {
+    const t = toks[i++];
+    if (t === undefined) throw bad('unexpected end');
+    if (t === '(') {
+      const n = orExpr();
+      if (toks[i++] !== ')') throw bad('missing )');
+      return n;
+    }
+    if (t === 'NOT' || t === '-') return { kind: 'not', node: primary() };
+    const op = toks[i++];
+    if (!op || !OPS.has(op)) throw bad(`expected a comparison after ${t}`);
+    const v = toks[i++];
+    if (v === undefined) throw bad(`missing value after ${t}${op}`);
+    return { kind: 'cmp', field: t, op, value: v.startsWith('"') ? (JSON.parse(v) as string) : v };
+  };
+  const andExpr = (): FilterNode => {
+    let left = primary();
+    for (;;) {
+      const t = peek();
+      if (t === undefined || t === ')' || t === 'OR') return left;
+      if (t === 'AND') i++;
+      left = { kind: 'and', left, right: primary() };
+    }
+  };
+  const orExpr = (): FilterNode => {
+    let left = andExpr();
+    while (peek() === 'OR') {
+      i++;
+      left = { kind: 'or', left, right: andExpr() };
+    }
+    return left;
+  };
+  const node = orExpr();
+  if (i < toks.length) throw bad(`unexpected ${toks[i]}`);
+  return node;
+}
+
+function fieldValue(entry: LogEntry, field: string): unknown {
+  let cur: unknown = entry;
+  for (const part of field.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+function compare(actual: unknown, op: string, value: string, field: string): boolean {
+  if (actual === undefined) return op === '!=';
+  if (field === 'severity') {
+    const want = parseSeverity(value);
+    if (!want) throw bad(`unknown severity ${value}`);
+    return cmp(severityNumber(actual as never), severityNumber(want), op);
+  }
+  if (field === 'timestamp' || field === 'receiveTimestamp') {
+    const a = Date.parse(String(actual));
+    const b = Date.parse(value);
+    if (Number.isNaN(b)) throw bad(`not a timestamp: ${value}`);
+    return cmp(a, b, op);
+  }
+  if (op === ':') {
+    const hay = typeof actual === 'object' ? JSON.stringify(actual) : String(actual);
+    return hay.toLowerCase().includes(value.toLowerCase());
+  }
+  const a = typeof actual === 'number' ? actual : String(actual);
+  const b = typeof actual === 'number' ? Number(value) : value;
+  return cmp(a, b, op);
+}
+
+function cmp<T extends number | string>(a: T, b: T, op: string): boolean {
+  switch (op) {
+    case '=':
+      return a === b;
+    case '!=':
+      return a !== b;
+    case '>':
+      return a > b;
+    case '>=':
+      return a >= b;
+    case '<':
+      return a < b;
+    case '<=':
+      return a <= b;
+    default:
+      return a === b;
+  }
+}
+
+/** Whether an entry matches a parsed filter. */
+export function matches(node: FilterNode | undefined, entry: LogEntry): boolean {
+  if (!node) return true;
+  switch (node.kind) {
+    case 'cmp':
+      return compare(fieldValue(entry, node.field), node.op, node.value, node.field);
+    case 'and':
+      return matches(node.left, entry) && matches(node.right, entry);
+    case 'or':
+      return matches(node.left, entry) || matches(node.right, entry);
+    case 'not':
+      return !matches(node.node, entry);
+  }
+}
+
+/** Equality constraints that hold for every match (top-level ANDs), used to narrow the SQL scan. */
+export function requiredEquals(node: FilterNode | undefined): Record<string, string> {
+  if (!node) return {};
+  if (node.kind === 'cmp') return node.op === '=' ? { [node.field]: node.value } : {};
+  if (node.kind === 'and') return { ...requiredEquals(node.left), ...requiredEquals(node.right) };
+  return {};
+}

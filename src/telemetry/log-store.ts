@@ -1,0 +1,197 @@
+import { EventEmitter } from 'node:events';
+import type { Db } from '../store/index.ts';
+import { TarmacError, uuid, type Clock, type TimerHandle } from '../shared/index.ts';
+import { severityNumber, type LogEntry } from './entry.ts';
+import { matches, parseFilter, requiredEquals, type FilterNode } from './filter.ts';
+
+export interface LogStoreOptions {
+  /** Entries held in memory before a flush; beyond this, new entries are dropped and counted. */
+  maxBuffered?: number;
+  flushIntervalMs?: number;
+  /** Entries older than this are removed by the retention sweep. */
+  maxAgeMs?: number;
+  /** At most this many entries are kept per revision. */
+  maxPerRevision?: number;
+}
+
+export interface ListOptions {
+  filter?: string;
+  pageSize?: number;
+  pageToken?: string;
+  /** "timestamp desc" (default, newest first) or "timestamp asc". */
+  orderBy?: string;
+}
+
+interface Row {
+  id: number;
+  entry: string;
+}
+
+/**
+ * Log entries per revision in SQLite. Writers only append to a bounded in-memory buffer; a timer
+ * flushes it in one transaction, so no request ever waits on the disk.
+ */
+export class LogStore {
+  private buffer: LogEntry[] = [];
+  private timer: TimerHandle | undefined;
+  private sweepTimer: TimerHandle | undefined;
+  private readonly events = new EventEmitter();
+  private readonly opts: Required<LogStoreOptions>;
+  dropped = 0;
+  private disposed = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    opts: LogStoreOptions = {},
+  ) {
+    this.opts = {
+      maxBuffered: opts.maxBuffered ?? 20_000,
+      flushIntervalMs: opts.flushIntervalMs ?? 250,
+      maxAgeMs: opts.maxAgeMs ?? 7 * 24 * 3600_000,
+      maxPerRevision: opts.maxPerRevision ?? 200_000,
+    };
+    this.events.setMaxListeners(0);
+    this.scheduleSweep();
+  }
+
+  /** Adds an entry (insertId and timestamps filled in when missing). Never blocks on I/O. */
+  write(partial: Omit<LogEntry, 'insertId' | 'receiveTimestamp'> & { insertId?: string }): LogEntry {
+    const entry: LogEntry = {
+      ...partial,
+      insertId: partial.insertId ?? uuid().replace(/-/g, '').slice(0, 20),
+      receiveTimestamp: new Date(this.clock.now()).toISOString(),
+    };
+    if (this.disposed) return entry;
+    if (this.buffer.length >= this.opts.maxBuffered) {
+      this.dropped++;
+      return entry;
+    }
+    this.buffer.push(entry);
+    this.timer ??= this.clock.setTimeout(() => this.flush(), this.opts.flushIntervalMs);
+    this.events.emit('entry', entry);
+    return entry;
+  }
+
+  /** Writes buffered entries to the database in one transaction. */
+  flush(): void {
+    if (this.timer) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.buffer.length === 0) return;
+    const batch = this.buffer;
+    this.buffer = [];
+    const insert = this.db.prepare(
+      'INSERT INTO log_entries (project, service, revision, ts, severity, log_name, entry) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.db.transaction(() => {
+      for (const e of batch) {
+        const l = e.resource.labels;
+        insert.run(
+          l.project_id ?? '',
+          l.service_name ?? '',
+          l.revision_name ?? '',
+          Date.parse(e.timestamp),
+          severityNumber(e.severity),
+          e.logName,
+          JSON.stringify(e),
+        );
+      }
+    })();
+  }
+
+  /** Entries matching a filter, newest first by default, with page tokens. */
+  list(opts: ListOptions = {}): { entries: LogEntry[]; nextPageToken?: string } {
+    this.flush();
+    const filter = parseFilter(opts.filter);
+    const pageSize = Math.min(Math.max(opts.pageSize ?? 50, 1), 1000);
+    const asc = /\basc\b/i.test(opts.orderBy ?? '');
+    let cursor = opts.pageToken ? decodeToken(opts.pageToken) : undefined;
+    const { where, args } = narrow(filter);
+    const sql = `SELECT id, entry FROM log_entries WHERE ${where}${cursor === undefined ? '' : asc ? ' AND id > ?' : ' AND id < ?'} ORDER BY id ${asc ? 'ASC' : 'DESC'} LIMIT 500`;
+    const stmt = this.db.prepare(sql);
+    const entries: LogEntry[] = [];
+    for (;;) {
+      const rows = stmt.all(...args, ...(cursor === undefined ? [] : [cursor])) as Row[];
+      for (const r of rows) {
+        cursor = r.id;
+        const e = JSON.parse(r.entry) as LogEntry;
+        if (!matches(filter, e)) continue;
+        entries.push(e);
+        if (entries.length === pageSize) return { entries, nextPageToken: encodeToken(r.id) };
+      }
+      if (rows.length < 500) return { entries };
+    }
+  }
+
+  /** Calls `onEntry` for every new entry matching the filter until the returned function is called. */
+  tail(filterText: string | undefined, onEntry: (e: LogEntry) => void): () => void {
+    const filter = parseFilter(filterText);
+    const fn = (e: LogEntry): void => {
+      if (matches(filter, e)) onEntry(e);
+    };
+    this.events.on('entry', fn);
+    return () => this.events.off('entry', fn);
+  }
+
+  /** Removes entries past the age limit and beyond the per-revision cap. */
+  sweep(): number {
+    this.flush();
+    const cutoff = this.clock.now() - this.opts.maxAgeMs;
+    let removed = this.db.prepare('DELETE FROM log_entries WHERE ts < ?').run(cutoff).changes;
+    const revs = this.db
+      .prepare('SELECT revision, COUNT(*) AS n FROM log_entries GROUP BY revision HAVING n > ?')
+      .all(this.opts.maxPerRevision) as { revision: string; n: number }[];
+    for (const r of revs) {
+      removed += this.db
+        .prepare(
+          'DELETE FROM log_entries WHERE revision = ? AND id <= (SELECT id FROM log_entries WHERE revision = ? ORDER BY id DESC LIMIT 1 OFFSET ?)',
+        )
+        .run(r.revision, r.revision, this.opts.maxPerRevision).changes;
+    }
+    return removed;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.flush();
+    this.disposed = true;
+    if (this.sweepTimer) this.clock.clearTimeout(this.sweepTimer);
+    this.events.removeAllListeners();
+  }
+
+  private scheduleSweep(): void {
+    this.sweepTimer = this.clock.setTimeout(() => {
+      this.sweep();
+      if (!this.disposed) this.scheduleSweep();
+    }, 60_000);
+  }
+}
+
+const COLUMNS: Record<string, string> = {
+  'resource.labels.project_id': 'project',
+  'resource.labels.service_name': 'service',
+  'resource.labels.revision_name': 'revision',
+};
+
+function narrow(filter: FilterNode | undefined): { where: string; args: string[] } {
+  const eq = requiredEquals(filter);
+  const parts = ['1=1'];
+  const args: string[] = [];
+  for (const [field, col] of Object.entries(COLUMNS)) {
+    if (eq[field] !== undefined) {
+      parts.push(`${col} = ?`);
+      args.push(eq[field]);
+    }
+  }
+  return { where: parts.join(' AND '), args };
+}
+
+function encodeToken(id: number): string {
+  return Buffer.from(`log:${id}`).toString('base64url');
+}
+
+function decodeToken(token: string): number {
+  const m = /^log:(\d+)$/.exec(Buffer.from(token, 'base64url').toString());
+  if (!m) throw new TarmacError('INVALID_ARGUMENT', 'invalid page token', { reason: 'BAD_PAGE_TOKEN' });
+  return Number(m[1]);
+}

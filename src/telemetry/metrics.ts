@@ -1,0 +1,94 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+
+/** Every series tarmac exports, on one registry owned by the platform (no global registry). */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly requests = this.counter('tarmac_requests_total', 'Requests served by the ingress', [
+    'service',
+    'revision',
+    'code_class',
+  ]);
+  readonly requestLatency = this.histogram(
+    'tarmac_request_latency_seconds',
+    'Ingress request latency',
+    ['service', 'revision'],
+    LATENCY_BUCKETS,
+  );
+  readonly inFlight = this.gauge('tarmac_requests_in_flight', 'Requests being served', [
+    'service',
+    'revision',
+  ]);
+  readonly queued = this.gauge('tarmac_requests_queued', 'Requests waiting for an instance', [
+    'service',
+    'revision',
+  ]);
+  readonly instances = this.gauge('tarmac_instances', 'Instances by state', ['service', 'revision', 'state']);
+  readonly coldStarts = this.counter(
+    'tarmac_cold_starts_total',
+    'Instance starts that served a waiting request',
+    ['service', 'revision'],
+  );
+  readonly coldStartDuration = this.histogram(
+    'tarmac_cold_start_seconds',
+    'Time from instance create to ready',
+    ['service', 'revision'],
+    [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+  );
+  readonly oomKills = this.counter('tarmac_oom_kills_total', 'Instances killed for exceeding memory', [
+    'service',
+    'revision',
+  ]);
+  readonly schedulerAttempts = this.counter('tarmac_scheduler_attempts_total', 'Scheduler job attempts', [
+    'job',
+    'result',
+  ]);
+  readonly registryRequests = this.counter('tarmac_registry_requests_total', 'Registry requests', [
+    'method',
+    'code_class',
+  ]);
+  readonly registryBytes = this.counter('tarmac_registry_bytes_total', 'Registry blob bytes', ['direction']);
+  readonly buildDuration = this.histogram(
+    'tarmac_build_duration_seconds',
+    'Build durations by final status',
+    ['status'],
+    [1, 5, 10, 30, 60, 120, 300, 600, 1800],
+  );
+
+  /** Prometheus text exposition format. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The same series as JSON, for the console. */
+  json(): Promise<unknown> {
+    return this.registry.getMetricsAsJSON();
+  }
+
+  private counter<L extends string>(name: string, help: string, labelNames: L[]): Counter<L> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  private gauge<L extends string>(name: string, help: string, labelNames: L[]): Gauge<L> {
+    return new Gauge({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  private histogram<L extends string>(
+    name: string,
+    help: string,
+    labelNames: L[],
+    buckets: number[],
+  ): Histogram<L> {
+    return new Histogram({ name, help, labelNames, buckets, registers: [this.registry] });
+  }
+}
+
+/** 2xx, 4xx, 5xx... for a status code. */
+export function codeClass(status: number): string {
+  return `${Math.floor(status / 100)}xx`;
+}
