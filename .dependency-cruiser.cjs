@@ -21,6 +21,7 @@ const allowed = {
     'registry',
     'build',
     'serving',
+    'services',
     'scheduler',
     'runtime',
     'telemetry',

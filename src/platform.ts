@@ -1,17 +1,27 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { statePaths, type ParsedConfig, type StatePaths } from './config/index.ts';
 import { openDatabase, MetaRepo, type Db } from './store/index.ts';
-import { connectEngine, removeOrphans, type ContainerEngine } from './runtime/index.ts';
 import { Telemetry } from './telemetry/index.ts';
-import { cloudBuildRoutes, createApiServer, iamRoutes, type RouteModule } from './api/index.ts';
+import {
+  cloudBuildRoutes,
+  createApiServer,
+  iamRoutes,
+  loggingRoutes,
+  runV1Routes,
+  runV2Routes,
+  type RouteModule,
+} from './api/index.ts';
+import { ServicesControlPlane, imageResolverFor, servicesIamOf } from './services/index.ts';
 import { createBuildService, type BuildService } from './build/index.ts';
 import { Iam } from './iam/index.ts';
+import { Serving } from './serving/index.ts';
+import { connectEngine, removeOrphans, type ContainerEngine } from './runtime/index.ts';
 import {
   DisposeStack,
   SystemClock,
-  TarmacError,
   closeServer,
   createLogger,
   listen,
@@ -46,8 +56,12 @@ export class Platform {
   readonly telemetry: Telemetry;
   /** Identity: projects, accounts, policies, tokens, metadata server (see src/iam/README.md). */
   readonly iam: Iam;
+  /** Data plane: instances, autoscaling and the ingress proxy (see src/serving/README.md). */
+  readonly serving: Serving;
   /** Cloud Build: source uploads, the build queue and runner, logs (see src/build/README.md). */
   readonly builds: BuildService;
+  /** Services control plane: Cloud Run Admin API state, revisions, operations, reconciler (src/services). */
+  readonly services: ServicesControlPlane;
   private readonly stack = new DisposeStack();
   private addrs: Listeners | undefined;
   private engineRef: ContainerEngine | undefined;
@@ -79,6 +93,19 @@ export class Platform {
       apiUrl: () => this.urls.api,
       metadata: { host: config.bind, port: config.ports.metadata },
     });
+    this.serving = new Serving({
+      engine: () => this.servingEngine(),
+      clock: this.clock,
+      logger: this.logger,
+      domain: config.domain,
+      stateDir: join(this.paths.home, 'serving'),
+      installationId: this.installationId,
+      idleTimeoutSeconds: config.serving.idleTimeoutSeconds,
+      targetUtilization: config.serving.targetUtilization,
+      invokeAuthorizer: this.iam.invokeAuthorizer,
+      instanceRegistry: this.iam,
+      metadataPort: () => this.iam.metadataAddress.port,
+    });
     this.builds = createBuildService({
       config,
       paths: this.paths,
@@ -86,16 +113,22 @@ export class Platform {
       clock: this.clock,
       logger: this.logger,
       iam: this.iam,
-      engine: async () => {
-        if (!this.engineRef) {
-          throw new TarmacError('UNAVAILABLE', 'no container engine is connected', { reason: 'NO_ENGINE' });
-        }
-        return this.engineRef;
-      },
+      engine: async () => this.engine,
       installationId: this.installationId,
       registryHostPort: () => `localhost:${this.listeners.registry.port}`,
       apiUrl: () => this.urls.api,
     });
+    this.services = new ServicesControlPlane(this.db, {
+      iam: servicesIamOf(this.iam),
+      dataPlane: this.serving,
+      resolveImage: imageResolverFor(() => `localhost:${this.listeners.registry.port}`),
+      clock: this.clock,
+      logger: this.logger,
+    });
+  }
+
+  private servingEngine(): ContainerEngine {
+    return this.engine;
   }
 
   /** The container engine (connected, or provisioned, during start()). */
@@ -121,18 +154,24 @@ export class Platform {
     await this.startEngine();
     const { bind, ports } = this.config;
     const api = createApiServer(this.routeModules(), this.logger);
-    const ingress = createServer(this.ingressHandler());
+    const ingress = createServer(this.serving.handleRequest);
+    ingress.on('upgrade', this.serving.handleUpgrade);
     const registry = createServer(this.registryHandler());
+    // Disposed after the ingress listener has closed: instances drain once no request can arrive.
+    this.stack.push(() => this.serving.dispose());
     const addrs = {
       api: await this.serve(api, bind, ports.api),
       ingress: await this.serve(ingress, bind, ports.ingress),
       registry: await this.serve(registry, bind, ports.registry),
     };
     this.addrs = addrs;
+    this.serving.start(addrs.ingress.port);
     await this.iam.start();
     this.stack.push(() => this.iam.dispose());
     this.builds.start();
     this.stack.push(() => this.builds.dispose());
+    this.services.start();
+    this.stack.push(() => this.services.dispose());
   }
 
   dispose(): Promise<void> {
@@ -159,14 +198,13 @@ export class Platform {
   }
 
   private routeModules(): RouteModule[] {
-    return [iamRoutes(this.iam), cloudBuildRoutes({ builds: this.builds, auth: this.iam })];
-  }
-
-  private ingressHandler(): RequestListener {
-    return (req, res) => {
-      if (req.url === '/healthz') return sendJson(res, 200, { status: 'ok' });
-      sendJson(res, 404, { error: 'no service answers at this host', host: req.headers.host ?? '' });
-    };
+    return [
+      iamRoutes(this.iam),
+      cloudBuildRoutes({ builds: this.builds, auth: this.iam }),
+      runV2Routes(this.services),
+      runV1Routes(this.services, this.config.defaultRegion),
+      loggingRoutes(this.iam, this.telemetry, this.config.defaultProject),
+    ];
   }
 
   private registryHandler(): RequestListener {
