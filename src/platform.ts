@@ -19,13 +19,13 @@ import { createBuildService, type BuildService } from './build/index.ts';
 import { Iam } from './iam/index.ts';
 import { Serving } from './serving/index.ts';
 import { connectEngine, removeOrphans, type ContainerEngine } from './runtime/index.ts';
+import { FsBlobStore, Registry, RegistryAuth, createRegistryHandler } from './registry/index.ts';
 import {
   DisposeStack,
   SystemClock,
   closeServer,
   createLogger,
   listen,
-  sendJson,
   uuid,
   type Clock,
   type Logger,
@@ -58,6 +58,10 @@ export class Platform {
   readonly iam: Iam;
   /** Data plane: instances, autoscaling and the ingress proxy (see src/serving/README.md). */
   readonly serving: Serving;
+  /** The built-in OCI registry (see src/registry/README.md); served on the registry listener. */
+  readonly registry: Registry;
+  readonly registryAuth: RegistryAuth;
+  private readonly blobStore: FsBlobStore;
   /** Cloud Build: source uploads, the build queue and runner, logs (see src/build/README.md). */
   readonly builds: BuildService;
   /** Services control plane: Cloud Run Admin API state, revisions, operations, reconciler (src/services). */
@@ -106,6 +110,14 @@ export class Platform {
       instanceRegistry: this.iam,
       metadataPort: () => this.iam.metadataAddress.port,
     });
+    this.blobStore = new FsBlobStore(this.paths.blobs);
+    this.registry = new Registry({
+      db: this.db,
+      store: this.blobStore,
+      clock: this.clock,
+      logger: this.logger,
+    });
+    this.registryAuth = new RegistryAuth({ authorizer: this.iam, clock: this.clock });
     this.builds = createBuildService({
       config,
       paths: this.paths,
@@ -156,6 +168,7 @@ export class Platform {
     const api = createApiServer(this.routeModules(), this.logger);
     const ingress = createServer(this.serving.handleRequest);
     ingress.on('upgrade', this.serving.handleUpgrade);
+    await this.blobStore.init();
     const registry = createServer(this.registryHandler());
     // Disposed after the ingress listener has closed: instances drain once no request can arrive.
     this.stack.push(() => this.serving.dispose());
@@ -168,6 +181,8 @@ export class Platform {
     this.serving.start(addrs.ingress.port);
     await this.iam.start();
     this.stack.push(() => this.iam.dispose());
+    await this.registry.start();
+    this.stack.push(() => this.registry.dispose());
     this.builds.start();
     this.stack.push(() => this.builds.dispose());
     this.services.start();
@@ -208,10 +223,12 @@ export class Platform {
   }
 
   private registryHandler(): RequestListener {
-    return (req, res) => {
-      if (req.url === '/healthz') return sendJson(res, 200, { status: 'ok' });
-      sendJson(res, 404, { errors: [{ code: 'UNSUPPORTED', message: 'registry not available' }] });
-    };
+    return createRegistryHandler({
+      registry: this.registry,
+      auth: this.registryAuth,
+      logger: this.logger,
+      defaultHost: () => new URL(this.urls.registry).host,
+    });
   }
 }
 

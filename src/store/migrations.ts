@@ -5,6 +5,7 @@
 import { buildMigrations } from './build-migrations.ts';
 import { iamMigrations } from './iam-migrations.ts';
 import { servicesMigrations } from './services-migrations.ts';
+import { registryMigrations } from './registry-migrations.ts';
 import { telemetryMigrations } from './telemetry-migrations.ts';
 
 export interface Migration {
@@ -24,6 +25,7 @@ const core: Migration[] = [
 export const MIGRATIONS: readonly Migration[] = [
   ...core,
   ...iamMigrations,
+  ...registryMigrations,
   ...buildMigrations,
   ...servicesMigrations,
   ...telemetryMigrations,
