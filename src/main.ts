@@ -26,11 +26,10 @@ export async function serve(argv: string[]): Promise<void> {
   const config = loadConfig({ flags: parseServeFlags(argv) });
   // Signal handlers come first: a SIGTERM during startup (or right after the banner) must drain,
   // not kill the process with an engine or containers half set up.
-  let stopping: string | undefined;
-  let dispose: (() => Promise<void>) | undefined;
+  const run: { stopping?: string; dispose?: () => Promise<void> } = {};
   const drain = (): void => {
-    process.stdout.write(`received ${stopping ?? 'signal'}, draining...\n`);
-    dispose!().then(
+    process.stdout.write(`received ${run.stopping ?? 'signal'}, draining...\n`);
+    run.dispose!().then(
       () => process.exit(0),
       (e: unknown) => {
         process.stderr.write(`error while stopping: ${String(e)}\n`);
@@ -39,17 +38,17 @@ export async function serve(argv: string[]): Promise<void> {
     );
   };
   const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = signal;
-    if (dispose) drain();
+    if (run.stopping) return;
+    run.stopping = signal;
+    if (run.dispose) drain();
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   // Imported here so CLI commands do not pay for loading the server.
   const { startPlatform } = await import('./platform.ts');
   const platform = await startPlatform(config);
-  dispose = () => platform.dispose();
-  if (stopping) return drain();
+  run.dispose = () => platform.dispose();
+  if (run.stopping) return drain();
   const u = platform.urls;
   process.stdout.write(
     [
