@@ -1,13 +1,22 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { statePaths, type ParsedConfig, type StatePaths } from './config/index.ts';
 import { openDatabase, MetaRepo, type Db } from './store/index.ts';
 import { Telemetry } from './telemetry/index.ts';
-import { cloudBuildRoutes, createApiServer, iamRoutes, type RouteModule } from './api/index.ts';
+import {
+  cloudBuildRoutes,
+  createApiServer,
+  iamRoutes,
+  loggingRoutes,
+  type RouteModule,
+} from './api/index.ts';
 import { createBuildService, type BuildService } from './build/index.ts';
 import { Iam } from './iam/index.ts';
 import { FsBlobStore, Registry, RegistryAuth, createRegistryHandler } from './registry/index.ts';
+import { Serving } from './serving/index.ts';
+import type { ContainerEngine } from './runtime/index.ts';
 import {
   DisposeStack,
   SystemClock,
@@ -15,7 +24,6 @@ import {
   closeServer,
   createLogger,
   listen,
-  sendJson,
   uuid,
   type Clock,
   type Logger,
@@ -48,6 +56,8 @@ export class Platform {
   readonly registry: Registry;
   readonly registryAuth: RegistryAuth;
   private readonly blobStore: FsBlobStore;
+  /** Data plane: instances, autoscaling and the ingress proxy (see src/serving/README.md). */
+  readonly serving: Serving;
   /** Cloud Build: source uploads, the build queue and runner, logs (see src/build/README.md). */
   readonly builds: BuildService;
   private readonly stack = new DisposeStack();
@@ -88,6 +98,19 @@ export class Platform {
       logger: this.logger,
     });
     this.registryAuth = new RegistryAuth({ authorizer: this.iam, clock: this.clock });
+    this.serving = new Serving({
+      engine: () => this.servingEngine(),
+      clock: this.clock,
+      logger: this.logger,
+      domain: config.domain,
+      stateDir: join(this.paths.home, 'serving'),
+      installationId: this.installationId,
+      idleTimeoutSeconds: config.serving.idleTimeoutSeconds,
+      targetUtilization: config.serving.targetUtilization,
+      invokeAuthorizer: this.iam.invokeAuthorizer,
+      instanceRegistry: this.iam,
+      metadataPort: () => this.iam.metadataAddress.port,
+    });
     this.builds = createBuildService({
       config,
       paths: this.paths,
@@ -101,6 +124,12 @@ export class Platform {
       installationId: this.installationId,
       registryHostPort: () => `localhost:${this.listeners.registry.port}`,
       apiUrl: () => this.urls.api,
+    });
+  }
+
+  private servingEngine(): ContainerEngine {
+    throw new TarmacError('UNAVAILABLE', 'no container engine is connected', {
+      reason: 'ENGINE_UNREACHABLE',
     });
   }
 
@@ -120,15 +149,19 @@ export class Platform {
   async start(): Promise<void> {
     const { bind, ports } = this.config;
     const api = createApiServer(this.routeModules(), this.logger);
-    const ingress = createServer(this.ingressHandler());
+    const ingress = createServer(this.serving.handleRequest);
+    ingress.on('upgrade', this.serving.handleUpgrade);
     await this.blobStore.init();
     const registry = createServer(this.registryHandler());
+    // Disposed after the ingress listener has closed: instances drain once no request can arrive.
+    this.stack.push(() => this.serving.dispose());
     const addrs = {
       api: await this.serve(api, bind, ports.api),
       ingress: await this.serve(ingress, bind, ports.ingress),
       registry: await this.serve(registry, bind, ports.registry),
     };
     this.addrs = addrs;
+    this.serving.start(addrs.ingress.port);
     await this.iam.start();
     this.stack.push(() => this.iam.dispose());
     await this.registry.start();
@@ -148,14 +181,11 @@ export class Platform {
   }
 
   private routeModules(): RouteModule[] {
-    return [iamRoutes(this.iam), cloudBuildRoutes({ builds: this.builds, auth: this.iam })];
-  }
-
-  private ingressHandler(): RequestListener {
-    return (req, res) => {
-      if (req.url === '/healthz') return sendJson(res, 200, { status: 'ok' });
-      sendJson(res, 404, { error: 'no service answers at this host', host: req.headers.host ?? '' });
-    };
+    return [
+      iamRoutes(this.iam),
+      cloudBuildRoutes({ builds: this.builds, auth: this.iam }),
+      loggingRoutes(this.iam, this.telemetry, this.config.defaultProject),
+    ];
   }
 
   private registryHandler(): RequestListener {

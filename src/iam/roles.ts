@@ -113,7 +113,17 @@ const AR_ADMIN = [
   'artifactregistry.versions.delete',
 ];
 
-const VIEWER = [...PROJECT_READ, ...RUN_READ, ...IAM_SA_READ, ...SCHEDULER_READ, ...BUILD_READ, ...AR_READ];
+const OBSERVE = ['logging.logEntries.list', 'monitoring.timeSeries.list'];
+
+const VIEWER = [
+  ...PROJECT_READ,
+  ...OBSERVE,
+  ...RUN_READ,
+  ...IAM_SA_READ,
+  ...SCHEDULER_READ,
+  ...BUILD_READ,
+  ...AR_READ,
+];
 const EDITOR = [
   ...VIEWER,
   ...RUN_WRITE,

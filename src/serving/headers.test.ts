@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { endToEnd, upstreamHeaders } from './headers.ts';
+
+describe('proxy headers', () => {
+  it('drops hop-by-hop headers and those named in Connection', () => {
+    const out = endToEnd({
+      connection: 'keep-alive, x-secret',
+      'keep-alive': 'timeout=5',
+      'transfer-encoding': 'chunked',
+      te: 'trailers',
+      'x-secret': '1',
+      'x-kept': '2',
+      upgrade: 'websocket',
+    });
+    expect(out).toEqual({ 'x-kept': '2' });
+    expect(endToEnd({ connection: 'Upgrade', upgrade: 'websocket' }, true)).toEqual({
+      connection: 'Upgrade',
+      upgrade: 'websocket',
+    });
+  });
+
+  it('sets X-Forwarded-* and appends to an existing X-Forwarded-For', () => {
+    const h = upstreamHeaders({ host: 'a.run.localhost:8080', 'x-forwarded-for': '10.0.0.1' }, '127.0.0.1');
+    expect(h['x-forwarded-for']).toBe('10.0.0.1, 127.0.0.1');
+    expect(h['x-forwarded-proto']).toBe('http');
+    expect(h['x-forwarded-host']).toBe('a.run.localhost:8080');
+  });
+
+  it('starts a trace with both headers agreeing', () => {
+    const h = upstreamHeaders({}, '127.0.0.1');
+    const [, trace, span] = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/.exec(String(h.traceparent))!;
+    expect(h['x-cloud-trace-context']).toBe(`${trace}/${BigInt(`0x${span}`).toString()};o=1`);
+  });
+
+  it('keeps the caller trace from either header', () => {
+    const tp = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const a = upstreamHeaders({ traceparent: tp }, '127.0.0.1');
+    expect(a.traceparent).toBe(tp);
+    expect(a['x-cloud-trace-context']).toBe(
+      `0af7651916cd43dd8448eb211c80319c/${BigInt('0xb7ad6b7169203331')};o=1`,
+    );
+    const b = upstreamHeaders(
+      { 'x-cloud-trace-context': '105445aa7843bc8bf206b12000100000/1;o=1' },
+      '127.0.0.1',
+    );
+    expect(b.traceparent).toBe('00-105445aa7843bc8bf206b12000100000-0000000000000001-01');
+  });
+});

@@ -1,0 +1,206 @@
+import type { ProbeSpec, RevisionRuntimeSpec } from '../model/index.ts';
+import type { ContainerEngine } from '../runtime/index.ts';
+import { TarmacError, sleep, type Clock, type Logger } from '../shared/index.ts';
+import type { AddressPool } from './addresses.ts';
+import { instanceContainerSpec, type Instance } from './instance.ts';
+import { httpProbe, tcpProbe } from './probe.ts';
+
+/** What identity offers serving: each instance's source address and who it runs as. */
+export interface InstanceRegistry {
+  registerInstance(
+    address: string,
+    info: {
+      project: string;
+      projectNumber: string;
+      region: string;
+      service: string;
+      revision: string;
+      instanceId: string;
+      serviceAccountEmail: string;
+    },
+  ): void;
+  unregisterInstance(address: string): void;
+}
+
+export type Severity = 'INFO' | 'WARNING' | 'ERROR';
+
+/** A system log line for a revision (instance started, OOM, probe failures, ...). */
+export type SystemLog = (revision: string, severity: Severity, text: string) => void;
+
+export interface LauncherDeps {
+  engine: ContainerEngine;
+  clock: Clock;
+  logger: Logger;
+  addresses: AddressPool;
+  /** Labels every instance container carries (managed marker, owner). */
+  labels: Record<string, string>;
+  networkMode: string;
+  hostLoopback: string;
+  hostsFile: string | undefined;
+  metadataHost: () => string | undefined;
+  registry: InstanceRegistry | undefined;
+  systemLog: SystemLog;
+  /** Container id -> instance, so engine events find their instance. */
+  byContainer: Map<string, Instance>;
+}
+
+export const LABEL_REVISION = 'dev.tarmac.revision';
+export const LABEL_SERVICE = 'dev.tarmac.service';
+export const KIND_INSTANCE = 'instance';
+const MAX_STARTUP_MS = 240_000;
+
+/** Default startup probe: TCP on the container port, 240 s to start listening. */
+export function startupProbe(spec: RevisionRuntimeSpec): ProbeSpec {
+  return (
+    spec.startupProbe ?? {
+      initialDelaySeconds: 0,
+      timeoutSeconds: 240,
+      periodSeconds: 240,
+      failureThreshold: 1,
+      tcpSocket: { port: spec.containerPort },
+    }
+  );
+}
+
+/** One probe attempt against the instance's upstream. */
+export function probeOnce(probe: ProbeSpec, hostPort: number, timeoutMs: number): Promise<boolean> {
+  if (probe.httpGet) {
+    const headers: Record<string, string> = {};
+    for (const h of probe.httpGet.httpHeaders ?? []) headers[h.name] = h.value;
+    return httpProbe(hostPort, probe.httpGet.path || '/', headers, timeoutMs);
+  }
+  return tcpProbe(hostPort, timeoutMs);
+}
+
+function startupError(reason: string, message: string): TarmacError {
+  return new TarmacError('UNAVAILABLE', message, { reason });
+}
+
+/** Creates and starts the container, then waits for the startup probe on 127.0.0.1:hostPort. */
+export async function launch(spec: RevisionRuntimeSpec, inst: Instance, deps: LauncherDeps): Promise<void> {
+  const { engine } = deps;
+  const labels = {
+    ...deps.labels,
+    [LABEL_REVISION]: spec.name,
+    [LABEL_SERVICE]: spec.service,
+  };
+  const cspec = instanceContainerSpec(spec, {
+    name: inst.name,
+    address: inst.address,
+    labels,
+    networkMode: deps.networkMode,
+    hostLoopback: deps.hostLoopback,
+    hostsFile: deps.hostsFile,
+    metadataHost: deps.metadataHost(),
+  });
+  try {
+    inst.containerId = await engine.create(cspec);
+  } catch (e) {
+    throw startupError('CONTAINER_CREATE_FAILED', `could not create the container: ${(e as Error).message}`);
+  }
+  deps.byContainer.set(inst.containerId, inst);
+  deps.registry?.registerInstance(inst.address, {
+    project: spec.project,
+    projectNumber: spec.projectNumber,
+    region: spec.region,
+    service: spec.service,
+    revision: spec.name,
+    instanceId: inst.id,
+    serviceAccountEmail: spec.serviceAccountEmail,
+  });
+  try {
+    await engine.start(inst.containerId);
+  } catch (e) {
+    throw startupError('CONTAINER_START_FAILED', `could not start the container: ${(e as Error).message}`);
+  }
+  const state = await engine.inspect(inst.containerId);
+  if (!state.hostPort)
+    throw startupError('CONTAINER_START_FAILED', 'the engine published no port for the container');
+  inst.hostPort = state.hostPort;
+  await waitStartup(spec, inst, deps);
+}
+
+async function waitStartup(spec: RevisionRuntimeSpec, inst: Instance, deps: LauncherDeps): Promise<void> {
+  const probe = startupProbe(spec);
+  const clock = deps.clock;
+  const started = clock.now();
+  const budget = Math.min(
+    MAX_STARTUP_MS,
+    (probe.initialDelaySeconds + probe.periodSeconds * Math.max(1, probe.failureThreshold)) * 1000,
+  );
+  if (probe.initialDelaySeconds > 0) await sleep(clock, probe.initialDelaySeconds * 1000);
+  let lastInspect = started;
+  for (let attempt = 0; ; attempt++) {
+    if (inst.state !== 'starting') throw startupError('RETIRED', 'the revision was retired while starting');
+    checkExit(spec, inst);
+    if (await probeOnce(probe, inst.hostPort, Math.min(probe.timeoutSeconds * 1000, 2000))) return;
+    checkExit(spec, inst);
+    const now = clock.now();
+    if (now - started >= budget) {
+      const kind = probe.httpGet ? 'HTTP' : 'TCP';
+      throw startupError(
+        'STARTUP_PROBE_FAILED',
+        `Default STARTUP ${kind} probe failed ${Math.max(1, probe.failureThreshold)} time consecutively for container on port ${spec.containerPort}. The instance was not started. The user-provided container failed to start and listen on the port defined by the PORT=${spec.containerPort} environment variable within the allocated timeout.`,
+      );
+    }
+    if (now - lastInspect >= 1000) {
+      lastInspect = now;
+      const s = await deps.engine.inspect(inst.containerId).catch(() => undefined);
+      if (s && !s.running && s.status !== 'created')
+        inst.markExited({ oomKilled: s.oomKilled, exitCode: s.exitCode });
+    }
+    await sleep(clock, attempt < 40 ? 25 : 100);
+  }
+}
+
+function checkExit(spec: RevisionRuntimeSpec, inst: Instance): void {
+  if (!inst.exit) return;
+  if (inst.exit.oomKilled) {
+    throw startupError(
+      'MEMORY_LIMIT_EXCEEDED',
+      `${memoryMessage(spec)} The container was killed while starting.`,
+    );
+  }
+  throw startupError(
+    'CONTAINER_EXITED',
+    `The user-provided container exited with code ${inst.exit.exitCode ?? 'unknown'} before listening on port ${spec.containerPort}.`,
+  );
+}
+
+/** Cloud Run's log line for an OOM kill. */
+export function memoryMessage(spec: RevisionRuntimeSpec): string {
+  const mib = Math.round(spec.memoryBytes / (1024 * 1024));
+  return `Memory limit of ${mib} MiB exceeded with ${mib} MiB used. Consider increasing the memory limit.`;
+}
+
+/** The last lines a container printed, for readiness failures. */
+export async function logTail(engine: ContainerEngine, containerId: string, lines = 20): Promise<string[]> {
+  if (!containerId) return [];
+  const out: string[] = [];
+  try {
+    for await (const l of engine.logs(containerId, { tail: lines })) out.push(l.text);
+  } catch {
+    // the container may be gone already; an empty tail is all we can say
+  }
+  return out.slice(-lines);
+}
+
+/** SIGTERM, grace, SIGKILL, remove; forgets the instance's address and identity. */
+export async function teardown(inst: Instance, deps: LauncherDeps, graceSeconds = 10): Promise<void> {
+  inst.state = 'stopped';
+  if (inst.tornDown) return;
+  inst.tornDown = true;
+  try {
+    if (inst.containerId) {
+      await deps.engine.stop(inst.containerId, graceSeconds).catch(() => undefined);
+      await deps.engine.remove(inst.containerId).catch((e: unknown) => {
+        deps.logger.warn({ err: e, container: inst.containerId }, 'could not remove instance container');
+      });
+    }
+  } finally {
+    inst.agent.destroy();
+    deps.byContainer.delete(inst.containerId);
+    deps.registry?.unregisterInstance(inst.address);
+    deps.addresses.release(inst.address);
+  }
+}

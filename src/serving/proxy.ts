@@ -1,0 +1,196 @@
+import { request, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Clock, TimerHandle } from '../shared/index.ts';
+import { endToEnd, upstreamHeaders } from './headers.ts';
+import type { Instance } from './instance.ts';
+import type { Revision, Waiter } from './revision.ts';
+
+/** Largest request body accepted over HTTP/1 (Cloud Run's limit); larger gets 413. */
+export const MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+/** Writes a short plain-text error unless the response already started; then cuts it. */
+export function sendError(res: ServerResponse, status: number, message: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = `${message}\n`;
+  res.writeHead(status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'x-tarmac-error': 'ingress',
+  });
+  res.end(body);
+}
+
+function bodiless(req: IncomingMessage): boolean {
+  const cl = req.headers['content-length'];
+  return req.headers['transfer-encoding'] === undefined && (cl === undefined || cl === '0');
+}
+
+/**
+ * One proxied request: waits for a slot, streams the body both ways without buffering, enforces the
+ * revision's timeout and the body limit, and always returns its slot exactly once.
+ */
+export class ProxyCall implements Waiter {
+  cancelled = false;
+  timer: TimerHandle | undefined;
+  /** True while waiting in the revision's queue. */
+  private inQueue = false;
+  private inst: Instance | undefined;
+  private upstream: ClientRequest | undefined;
+  private deadline: TimerHandle | undefined;
+  private finished = false;
+  private attempts = 0;
+  private bodyBytes = 0;
+  private readonly bodyless: boolean;
+
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly rev: Revision,
+    private readonly clock: Clock,
+  ) {
+    this.bodyless = bodiless(req);
+    res.on('close', this.onClientClose);
+  }
+
+  start(): void {
+    const cl = this.req.headers['content-length'];
+    if (cl !== undefined && Number(cl) > MAX_BODY_BYTES) {
+      this.finish();
+      this.req.resume();
+      sendError(this.res, 413, `Request body larger than ${MAX_BODY_BYTES / 1048576} MiB.`);
+      return;
+    }
+    this.deadline = this.clock.setTimeout(this.onTimeout, this.rev.spec.timeoutSeconds * 1000);
+    this.acquire();
+  }
+
+  private acquire(): void {
+    const inst = this.rev.tryAcquire();
+    if (inst) return this.grant(inst);
+    this.cancelled = false;
+    this.inQueue = true;
+    this.rev.wait(this);
+  }
+
+  private leaveQueue(): void {
+    if (!this.inQueue) return;
+    this.inQueue = false;
+    this.rev.cancel(this);
+  }
+
+  grant(inst: Instance): void {
+    this.inQueue = false;
+    if (this.finished) {
+      this.rev.release(inst);
+      return;
+    }
+    this.inst = inst;
+    this.attempts++;
+    const req = this.req;
+    const headers = upstreamHeaders(req.headers, req.socket.remoteAddress ?? '');
+    const up = request({
+      host: '127.0.0.1',
+      port: inst.hostPort,
+      method: req.method,
+      path: req.url,
+      headers,
+      agent: inst.agent,
+      setHost: false,
+    });
+    this.upstream = up;
+    up.on('response', this.onResponse);
+    up.on('error', this.onUpstreamError);
+    if (this.bodyless) {
+      up.end();
+    } else if (req.headers['content-length'] === undefined) {
+      req.on('data', this.countBody);
+      req.pipe(up);
+    } else req.pipe(up);
+  }
+
+  fail(status: number, message: string): void {
+    this.inQueue = false;
+    if (this.finished) return;
+    this.finish();
+    sendError(this.res, status, message);
+  }
+
+  private readonly countBody = (chunk: Buffer): void => {
+    this.bodyBytes += chunk.length;
+    if (this.bodyBytes > MAX_BODY_BYTES) {
+      this.req.unpipe();
+      this.req.resume();
+      this.fail(413, `Request body larger than ${MAX_BODY_BYTES / 1048576} MiB.`);
+    }
+  };
+
+  private readonly onResponse = (ures: IncomingMessage): void => {
+    if (this.finished) {
+      ures.resume();
+      return;
+    }
+    const res = this.res;
+    res.writeHead(ures.statusCode ?? 502, ures.statusMessage, endToEnd(ures.headers));
+    ures.on('end', this.onUpstreamEnd);
+    ures.on('error', this.onUpstreamError);
+    ures.pipe(res);
+  };
+
+  private readonly onUpstreamEnd = (): void => {
+    this.releaseSlot();
+    this.finish();
+  };
+
+  private readonly onUpstreamError = (err: NodeJS.ErrnoException): void => {
+    const inst = this.inst;
+    this.releaseSlot();
+    if (this.finished) return;
+    if (this.res.headersSent) {
+      this.finish();
+      this.res.destroy();
+      return;
+    }
+    // A reset before any response on a bodiless request is safe to retry once (stale keep-alive
+    // socket, or an instance that had just started listening).
+    if (this.bodyless && this.attempts === 1 && inst && !inst.exit && err.code === 'ECONNRESET') {
+      this.acquire();
+      return;
+    }
+    if (!inst) return this.fail(502, 'The instance could not be reached.');
+    void this.rev.explainFailure(inst).then((r) => this.fail(r.status, r.message));
+  };
+
+  private readonly onTimeout = (): void => {
+    this.deadline = undefined;
+    if (this.finished) return;
+    this.leaveQueue();
+    this.upstream?.destroy();
+    this.releaseSlot();
+    this.fail(504, `upstream request timeout: no response within ${this.rev.spec.timeoutSeconds} s.`);
+  };
+
+  private readonly onClientClose = (): void => {
+    if (this.finished) return;
+    // The client went away: cancel the upstream request (or the wait) and free the slot.
+    this.leaveQueue();
+    this.upstream?.destroy();
+    this.releaseSlot();
+    this.finish();
+  };
+
+  private releaseSlot(): void {
+    const inst = this.inst;
+    if (!inst) return;
+    this.inst = undefined;
+    this.rev.release(inst);
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.deadline) this.clock.clearTimeout(this.deadline);
+    this.deadline = undefined;
+  }
+}

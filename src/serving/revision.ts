@@ -1,0 +1,414 @@
+import type { RevisionReadiness, RevisionRuntimeSpec } from '../model/index.ts';
+import { isTarmacError, randomSuffix, type TimerHandle } from '../shared/index.ts';
+import { DEFAULT_SCALING, decide, type Sample, type ScalingSpec } from './autoscaler.ts';
+import { Instance, type InstanceExit } from './instance.ts';
+import { launch, logTail, memoryMessage, probeOnce, teardown, type LauncherDeps } from './launcher.ts';
+
+/** A request waiting for an instance slot (cold start, or every instance busy). */
+export interface Waiter {
+  grant(inst: Instance): void;
+  fail(status: 429 | 503, message: string): void;
+  cancelled: boolean;
+  timer: TimerHandle | undefined;
+}
+
+export interface RevisionOptions {
+  targetUtilization: number;
+  idleTimeoutMs: number;
+  /** How long a request waits at max instances before 429 (60 s). */
+  queueWaitMs: number;
+  /** Waiting requests per revision beyond which new ones get 429 at once. */
+  queueLimit: number;
+  tickMs: number;
+}
+
+const MAX_BACKOFF_MS = 300_000;
+
+/**
+ * A revision's instances, its request slots (a breaker: never more than `concurrency` in flight per
+ * instance), its bounded wait queue and its scaling loop.
+ */
+export class Revision {
+  readonly instances: Instance[] = [];
+  readonly ready: Instance[] = [];
+  private readonly queue: Waiter[] = [];
+  private queued = 0;
+  private inflight = 0;
+  private peak = 0;
+  private readonly samples: Sample[] = [];
+  private lastActiveAt: number | undefined;
+  private lastPanicAt: number | undefined;
+  private lastDesired = 0;
+  private failures = 0;
+  private backoffUntil = 0;
+  private outcome: ((r: RevisionReadiness) => void)[] = [];
+  private idleWaiters: (() => void)[] = [];
+  private tickTimer: TimerHandle | undefined;
+  private stopped = false;
+  draining = false;
+  readonly scaling: ScalingSpec;
+
+  constructor(
+    readonly spec: RevisionRuntimeSpec,
+    private readonly deps: LauncherDeps,
+    private readonly opts: RevisionOptions,
+  ) {
+    this.scaling = {
+      ...DEFAULT_SCALING,
+      concurrency: Math.max(1, spec.concurrency),
+      targetUtilization: opts.targetUtilization,
+      minInstances: spec.minInstances,
+      maxInstances: Math.max(1, spec.maxInstances),
+      idleTimeoutMs: opts.idleTimeoutMs,
+    };
+    this.lastActiveAt = deps.clock.now();
+    this.scheduleTick();
+  }
+
+  get demand(): number {
+    return this.inflight + this.queued;
+  }
+
+  /** Instances starting or serving. */
+  get active(): number {
+    let n = 0;
+    for (const i of this.instances) if (i.state === 'starting' || i.state === 'ready') n++;
+    return n;
+  }
+
+  /** Takes a slot on the least loaded ready instance, if one has room. */
+  tryAcquire(): Instance | undefined {
+    const c = this.scaling.concurrency;
+    let best: Instance | undefined;
+    for (const i of this.ready)
+      if (i.inflight < c && (best === undefined || i.inflight < best.inflight)) best = i;
+    if (best) this.take(best);
+    return best;
+  }
+
+  private take(inst: Instance): void {
+    inst.inflight++;
+    this.inflight++;
+    if (this.demand > this.peak) this.peak = this.demand;
+  }
+
+  /** Queues a request until a slot frees up or an instance starts. */
+  wait(w: Waiter): void {
+    if (this.queued >= this.opts.queueLimit) {
+      w.fail(429, `Rate exceeded: revision ${this.spec.name} has ${this.queued} requests waiting.`);
+      return;
+    }
+    this.queue.push(w);
+    this.queued++;
+    if (this.demand > this.peak) this.peak = this.demand;
+    this.armWait(w);
+    this.scaleForDemand();
+  }
+
+  private armWait(w: Waiter): void {
+    w.timer = this.deps.clock.setTimeout(() => {
+      if (w.cancelled) return;
+      if (this.active >= this.scaling.maxInstances) {
+        this.cancel(w);
+        w.fail(
+          429,
+          `Rate exceeded: no instance of revision ${this.spec.name} became available within ${this.opts.queueWaitMs / 1000} s (max instances ${this.scaling.maxInstances} reached).`,
+        );
+      } else this.armWait(w);
+    }, this.opts.queueWaitMs);
+  }
+
+  /** Forgets a waiting request (client gone, timed out). */
+  cancel(w: Waiter): void {
+    if (w.cancelled) return;
+    w.cancelled = true;
+    if (w.timer) this.deps.clock.clearTimeout(w.timer);
+    this.queued--;
+    this.checkIdle();
+  }
+
+  /** Returns a slot; hands it straight to the next waiting request. */
+  release(inst: Instance): void {
+    inst.inflight--;
+    this.inflight--;
+    const now = this.deps.clock.now();
+    inst.lastActiveAt = now;
+    this.lastActiveAt = now;
+    if (this.queued > 0 && inst.state === 'ready') this.dispatch();
+    this.checkIdle();
+  }
+
+  private dispatch(): void {
+    while (this.queued > 0) {
+      const inst = this.tryAcquire();
+      if (!inst) return;
+      const w = this.nextWaiter();
+      if (!w) {
+        this.undo(inst);
+        return;
+      }
+      w.grant(inst);
+    }
+  }
+
+  private undo(inst: Instance): void {
+    inst.inflight--;
+    this.inflight--;
+  }
+
+  private nextWaiter(): Waiter | undefined {
+    while (this.queue.length > 0) {
+      const w = this.queue.shift()!;
+      if (w.cancelled) continue;
+      w.cancelled = true;
+      if (w.timer) this.deps.clock.clearTimeout(w.timer);
+      this.queued--;
+      return w;
+    }
+    return undefined;
+  }
+
+  private failWaiters(status: 429 | 503, message: string): void {
+    for (let w = this.nextWaiter(); w; w = this.nextWaiter()) w.fail(status, message);
+    this.checkIdle();
+  }
+
+  /** Starts instances right away when waiting requests need more than is starting (activator poke). */
+  private scaleForDemand(): void {
+    const need = Math.min(this.scaling.maxInstances, Math.ceil(this.demand / this.scaling.concurrency));
+    const missing = need - this.active;
+    if (missing > 0) this.startInstances(missing);
+  }
+
+  private startInstances(n: number): void {
+    if (this.stopped) return;
+    const now = this.deps.clock.now();
+    if (now < this.backoffUntil) return;
+    for (let k = 0; k < n; k++) this.startOne();
+  }
+
+  private startOne(): void {
+    const { deps, spec } = this;
+    const id = randomSuffix(12);
+    const inst = new Instance(
+      spec.name,
+      id,
+      `tarmac-${spec.name}-${id}`.slice(0, 120),
+      deps.addresses.allocate(),
+      deps.clock.now(),
+      this.scaling.concurrency,
+    );
+    this.instances.push(inst);
+    inst.launching = launch(spec, inst, deps);
+    inst.launching.then(
+      () => this.onReady(inst),
+      (e: unknown) => void this.onStartFailed(inst, e),
+    );
+  }
+
+  private onReady(inst: Instance): void {
+    if (inst.state !== 'starting') return; // retired while starting: retire() tears it down
+    inst.state = 'ready';
+    inst.readyAt = this.deps.clock.now();
+    inst.lastActiveAt = inst.readyAt;
+    this.ready.push(inst);
+    this.failures = 0;
+    this.deps.systemLog(
+      this.spec.name,
+      'INFO',
+      `Instance ${inst.id} started in ${inst.readyAt - inst.createdAt} ms and is serving.`,
+    );
+    this.notify({ ready: true });
+    if (this.spec.livenessProbe) this.watchLiveness(inst);
+    this.dispatch();
+  }
+
+  private async onStartFailed(inst: Instance, e: unknown): Promise<void> {
+    const reason = isTarmacError(e) ? e.reason : 'CONTAINER_START_FAILED';
+    const message = e instanceof Error ? e.message : String(e);
+    if (inst.state !== 'starting') return; // retired while starting: retire() tears it down
+    const tail = await logTail(this.deps.engine, inst.containerId);
+    this.remove(inst);
+    void teardown(inst, this.deps, 0);
+    if (this.stopped) return;
+    this.failures++;
+    const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (this.failures - 1));
+    this.backoffUntil = this.deps.clock.now() + backoff;
+    this.deps.systemLog(
+      this.spec.name,
+      'ERROR',
+      `${message} Retrying in ${backoff / 1000} s (crash loop backoff).`,
+    );
+    for (const line of tail) this.deps.systemLog(this.spec.name, 'ERROR', `container: ${line}`);
+    this.notify({ ready: false, reason, message, logTail: tail });
+    if (this.active === 0) {
+      this.failWaiters(503, `The revision ${this.spec.name} could not start an instance: ${message}`);
+    }
+  }
+
+  private notify(r: RevisionReadiness): void {
+    for (const fn of this.outcome.splice(0)) fn(r);
+  }
+
+  /** Resolves when an instance is serving, or with why the next start failed (ensureRevision). */
+  readiness(): Promise<RevisionReadiness> {
+    if (this.ready.length > 0) return Promise.resolve({ ready: true });
+    const p = new Promise<RevisionReadiness>((resolve) => this.outcome.push(resolve));
+    if (this.active === 0) {
+      this.backoffUntil = 0;
+      this.startInstances(1);
+    }
+    return p;
+  }
+
+  private remove(inst: Instance): void {
+    const a = this.instances.indexOf(inst);
+    if (a !== -1) this.instances.splice(a, 1);
+    const b = this.ready.indexOf(inst);
+    if (b !== -1) this.ready.splice(b, 1);
+  }
+
+  /** The engine reported the container's end (crash or OOM kill). */
+  onExit(inst: Instance, exit: InstanceExit): void {
+    inst.markExited(exit);
+    if (inst.state !== 'ready') return; // starting: the launch fails; draining: expected
+    inst.state = 'stopped';
+    this.remove(inst);
+    if (exit.oomKilled) this.deps.systemLog(this.spec.name, 'ERROR', memoryMessage(this.spec));
+    else
+      this.deps.systemLog(
+        this.spec.name,
+        'WARNING',
+        `Instance ${inst.id} exited unexpectedly with code ${exit.exitCode ?? 'unknown'}.`,
+      );
+    void teardown(inst, this.deps, 0);
+    this.scaleForDemand();
+    if (!this.stopped && this.active < Math.max(this.lastDesired, this.scaling.minInstances)) {
+      this.startInstances(Math.max(this.lastDesired, this.scaling.minInstances) - this.active);
+    }
+  }
+
+  /** Why an upstream connection to `inst` broke, for the response body. */
+  async explainFailure(inst: Instance): Promise<{ status: number; message: string }> {
+    if (!inst.exit) await inst.waitExit(1500);
+    if (!inst.exit && inst.containerId) {
+      const s = await this.deps.engine.inspect(inst.containerId).catch(() => undefined);
+      if (s && !s.running) this.onExit(inst, { oomKilled: s.oomKilled, exitCode: s.exitCode });
+    }
+    if (inst.exit?.oomKilled) {
+      return {
+        status: 503,
+        message: `The instance serving this request was terminated: ${memoryMessage(this.spec)}`,
+      };
+    }
+    if (inst.exit) {
+      return {
+        status: 503,
+        message: `The instance serving this request exited unexpectedly (exit code ${inst.exit.exitCode ?? 'unknown'}).`,
+      };
+    }
+    return { status: 502, message: 'The instance closed the connection without a response.' };
+  }
+
+  private watchLiveness(inst: Instance): void {
+    const probe = this.spec.livenessProbe!;
+    let failures = 0;
+    const period = Math.max(1, probe.periodSeconds) * 1000;
+    const check = async (): Promise<void> => {
+      if (inst.state !== 'ready') return;
+      const ok = await probeOnce(probe, inst.hostPort, Math.max(1, probe.timeoutSeconds) * 1000);
+      if (inst.state !== 'ready') return;
+      failures = ok ? 0 : failures + 1;
+      if (failures >= Math.max(1, probe.failureThreshold)) {
+        this.deps.systemLog(
+          this.spec.name,
+          'ERROR',
+          `LIVENESS probe failed ${failures} times consecutively for instance ${inst.id}; restarting it.`,
+        );
+        inst.state = 'stopped';
+        this.remove(inst);
+        void teardown(inst, this.deps, 0);
+        this.startInstances(1);
+        return;
+      }
+      this.deps.clock.setTimeout(() => void check(), period);
+    };
+    this.deps.clock.setTimeout(() => void check(), probe.initialDelaySeconds * 1000 + period);
+  }
+
+  private scheduleTick(): void {
+    this.tickTimer = this.deps.clock.setTimeout(() => this.tick(), this.opts.tickMs);
+  }
+
+  /** One autoscaler round: sample the demand, decide, start or retire instances. */
+  tick(): void {
+    if (this.stopped) return;
+    const now = this.deps.clock.now();
+    const demand = this.demand;
+    this.samples.push({ t: now, concurrency: Math.max(this.peak, demand) });
+    this.peak = demand;
+    if (demand > 0) this.lastActiveAt = now;
+    while (this.samples.length > 0 && this.samples[0]!.t <= now - this.scaling.stableWindowMs)
+      this.samples.shift();
+    const d = decide(
+      this.scaling,
+      {
+        samples: this.samples,
+        readyInstances: this.ready.length,
+        lastActiveAt: this.lastActiveAt,
+        lastPanicAt: this.lastPanicAt,
+        lastDesired: this.lastDesired,
+      },
+      now,
+    );
+    this.lastPanicAt = d.lastPanicAt;
+    this.lastDesired = d.desired;
+    const active = this.active;
+    if (d.desired > active && !this.draining) this.startInstances(d.desired - active);
+    else if (d.desired < active) this.scaleDown(active - d.desired, now);
+    this.scheduleTick();
+  }
+
+  private scaleDown(excess: number, now: number): void {
+    const idle = this.ready
+      .filter((i) => i.inflight === 0 && now - i.lastActiveAt >= this.scaling.idleTimeoutMs)
+      .sort((a, b) => a.lastActiveAt - b.lastActiveAt)
+      .slice(0, excess);
+    for (const inst of idle) {
+      this.deps.systemLog(this.spec.name, 'INFO', `Instance ${inst.id} idle; shutting down.`);
+      void this.retire(inst, 10);
+    }
+  }
+
+  /** Takes an instance out of routing, lets its requests finish, then stops it. */
+  private async retire(inst: Instance, graceSeconds: number): Promise<void> {
+    const wasStarting = inst.state === 'starting';
+    inst.state = 'draining';
+    if (wasStarting) await inst.launching?.catch(() => undefined);
+    const b = this.ready.indexOf(inst);
+    if (b !== -1) this.ready.splice(b, 1);
+    while (inst.inflight > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
+    this.remove(inst);
+    await teardown(inst, this.deps, graceSeconds);
+  }
+
+  private checkIdle(): void {
+    if (this.idleWaiters.length === 0) return;
+    for (const fn of this.idleWaiters.splice(0)) fn();
+  }
+
+  /** Drains: every request routed here finishes, then each instance gets SIGTERM and 10 s grace. */
+  async drain(): Promise<void> {
+    this.draining = true;
+    while (this.demand > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
+    this.stopped = true;
+    if (this.tickTimer) this.deps.clock.clearTimeout(this.tickTimer);
+    this.notify({
+      ready: false,
+      reason: 'RETIRED',
+      message: `revision ${this.spec.name} was retired`,
+      logTail: [],
+    });
+    await Promise.all([...this.instances].map((i) => this.retire(i, 10)));
+  }
+}

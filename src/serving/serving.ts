@@ -1,0 +1,339 @@
+import { join } from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type {
+  DataPlane,
+  InvokeAuthorizer,
+  RevisionReadiness,
+  RevisionRuntimeSpec,
+  RouteSpec,
+} from '../model/index.ts';
+import {
+  LABEL_KIND,
+  LABEL_MANAGED,
+  LABEL_OWNER,
+  type ContainerEngine,
+  type Watch,
+} from '../runtime/index.ts';
+import type { Clock, Logger } from '../shared/index.ts';
+import { stripSignature } from '../iam/index.ts';
+import { AddressPool } from './addresses.ts';
+import { parseHost, serviceHost, serviceUrl, type HostKey } from './hosts.ts';
+import { HostsFile } from './hostsfile.ts';
+import { KIND_INSTANCE, type InstanceRegistry, type LauncherDeps, type Severity } from './launcher.ts';
+import type { Instance } from './instance.ts';
+import { ProxyCall, sendError } from './proxy.ts';
+import { Revision, type RevisionOptions } from './revision.ts';
+import { RouteTable, pickRevision, type CompiledRoute } from './routes.ts';
+import { UpgradeCall, rejectUpgrade } from './upgrade.ts';
+
+export interface ServingOptions {
+  /** The container engine; asked for on first use, since it may be connected after construction. */
+  engine: () => ContainerEngine;
+  clock: Clock;
+  logger: Logger;
+  /** Base domain of service URLs (config.domain). */
+  domain: string;
+  /** Folder for serving's own files (the instances' hosts file). */
+  stateDir: string;
+  /** Labels every container with its owning installation. */
+  installationId: string;
+  idleTimeoutSeconds: number;
+  targetUtilization: number;
+  /** How long requests wait at max instances before 429 (60 s). */
+  queueWaitSeconds?: number;
+  invokeAuthorizer?: InvokeAuthorizer;
+  instanceRegistry?: InstanceRegistry;
+  /** The metadata server's port on the host loopback, once it listens. */
+  metadataPort?: () => number | undefined;
+  /** Receives every system log line (instance started, OOM, probe failures). */
+  onSystemLog?: (revision: string, severity: Severity, text: string) => void;
+}
+
+const HOST_CACHE_LIMIT = 4096;
+const SYSTEM_LOG_LINES = 200;
+
+/** The data plane: revisions' instances, the routing table and the ingress request handlers. */
+export class Serving implements DataPlane {
+  private readonly routes: RouteTable;
+  private readonly revisions = new Map<string, Revision>();
+  private readonly pending = new Map<string, Promise<Revision>>();
+  private readonly retiring = new Map<string, Promise<void>>();
+  private readonly hostCache = new Map<string, HostKey | null>();
+  private readonly logs = new Map<string, string[]>();
+  private readonly suffix: string;
+  private readonly addresses = new AddressPool();
+  private readonly byContainer = new Map<string, Instance>();
+  private deps: Promise<LauncherDeps> | undefined;
+  private hostsFile: HostsFile | undefined;
+  private watch: Watch | undefined;
+  private port = 0;
+  private disposed = false;
+
+  constructor(private readonly o: ServingOptions) {
+    this.suffix = `.${o.domain}`;
+    this.routes = new RouteTable(o.domain, (h) => serviceUrl(h, this.port));
+  }
+
+  /** Records the ingress port (service URLs carry it). */
+  start(ingressPort: number): void {
+    this.port = ingressPort;
+  }
+
+  private labels(): Record<string, string> {
+    return { [LABEL_MANAGED]: 'true', [LABEL_OWNER]: this.o.installationId, [LABEL_KIND]: KIND_INSTANCE };
+  }
+
+  /** Engine facts, event watch and leftover cleanup, once, on first use (the engine may come later). */
+  private launcherDeps(): Promise<LauncherDeps> {
+    this.deps ??= (async () => {
+      const engine = this.o.engine();
+      const info = await engine.info();
+      const hostLoopback = info.hostLoopbackAddress;
+      const slirp = info.networkMode.startsWith('slirp4netns');
+      if (slirp) {
+        this.hostsFile = new HostsFile(join(this.o.stateDir, 'hosts'), hostLoopback);
+        this.hostsFile.update(this.routes.hosts());
+      }
+      const labels = this.labels();
+      for (const c of await engine.list(labels)) await engine.remove(c.id).catch(() => undefined);
+      this.watch = engine.watch(labels, (e) => void this.onEngineEvent(e.id, e.type));
+      return {
+        engine,
+        clock: this.o.clock,
+        logger: this.o.logger,
+        addresses: this.addresses,
+        labels,
+        networkMode: info.networkMode,
+        hostLoopback,
+        hostsFile: this.hostsFile?.path,
+        metadataHost: () => {
+          const p = this.o.metadataPort?.();
+          return p ? `${hostLoopback}:${p}` : undefined;
+        },
+        registry: this.o.instanceRegistry,
+        systemLog: (rev: string, sev: Severity, text: string) => this.systemLog(rev, sev, text),
+        byContainer: this.byContainer,
+      };
+    })().catch((e: unknown) => {
+      this.deps = undefined;
+      throw e;
+    });
+    return this.deps;
+  }
+
+  private async onEngineEvent(containerId: string, type: 'start' | 'die' | 'oom'): Promise<void> {
+    const inst = this.byContainer.get(containerId);
+    if (!inst || type === 'start') return;
+    const rev = this.revisions.get(inst.revision);
+    const s = await this.o
+      .engine()
+      .inspect(containerId)
+      .catch(() => undefined);
+    if (s?.running) return;
+    const exit = { oomKilled: type === 'oom' || (s?.oomKilled ?? false), exitCode: s?.exitCode ?? null };
+    if (rev) rev.onExit(inst, exit);
+    else inst.markExited(exit);
+  }
+
+  private systemLog(revision: string, severity: Severity, text: string): void {
+    let lines = this.logs.get(revision);
+    if (!lines) this.logs.set(revision, (lines = []));
+    lines.push(`${severity} ${text}`);
+    if (lines.length > SYSTEM_LOG_LINES) lines.splice(0, lines.length - SYSTEM_LOG_LINES);
+    const level = severity === 'ERROR' ? 'error' : severity === 'WARNING' ? 'warn' : 'info';
+    this.o.logger[level]({ revision }, text);
+    this.o.onSystemLog?.(revision, severity, text);
+  }
+
+  /** Recent system log lines of a revision ("SEVERITY text"), oldest first. */
+  systemLogs(revision: string): string[] {
+    return [...(this.logs.get(revision) ?? [])];
+  }
+
+  // ---- DataPlane --------------------------------------------------------------------------------
+
+  async ensureRevision(spec: RevisionRuntimeSpec): Promise<RevisionReadiness> {
+    if (this.disposed)
+      return { ready: false, reason: 'SHUTTING_DOWN', message: 'tarmac is stopping', logTail: [] };
+    await this.retiring.get(spec.name);
+    let rev: Revision;
+    try {
+      rev = await this.revisionFor(spec);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      return { ready: false, reason: 'IMAGE_PULL_FAILED', message, logTail: [] };
+    }
+    return rev.readiness();
+  }
+
+  private revisionFor(spec: RevisionRuntimeSpec): Promise<Revision> {
+    const have = this.revisions.get(spec.name);
+    if (have) return Promise.resolve(have);
+    let p = this.pending.get(spec.name);
+    if (!p) {
+      p = (async () => {
+        const deps = await this.launcherDeps();
+        if (!(await deps.engine.imageExists(spec.image))) await deps.engine.pull(spec.image);
+        const rev = new Revision(spec, deps, this.revisionOptions());
+        this.revisions.set(spec.name, rev);
+        return rev;
+      })().finally(() => this.pending.delete(spec.name));
+      this.pending.set(spec.name, p);
+    }
+    return p;
+  }
+
+  private revisionOptions(): RevisionOptions {
+    return {
+      targetUtilization: this.o.targetUtilization,
+      idleTimeoutMs: this.o.idleTimeoutSeconds * 1000,
+      queueWaitMs: (this.o.queueWaitSeconds ?? 60) * 1000,
+      queueLimit: 10_000,
+      tickMs: 1000,
+    };
+  }
+
+  async retireRevision(name: string): Promise<void> {
+    const rev = this.revisions.get(name);
+    if (!rev) return this.retiring.get(name);
+    const p = rev.drain().finally(() => {
+      if (this.revisions.get(name) === rev) this.revisions.delete(name);
+      this.retiring.delete(name);
+    });
+    this.retiring.set(name, p);
+    return p;
+  }
+
+  setRoutes(route: RouteSpec): void {
+    this.routes.set(route);
+    this.hostsFile?.update(this.routes.hosts());
+  }
+
+  removeRoutes(project: string, region: string, service: string): void {
+    this.routes.remove(project, region, service);
+    this.hostsFile?.update(this.routes.hosts());
+  }
+
+  serviceUrl(project: { number: string }, region: string, service: string, tag?: string): string {
+    return serviceUrl(serviceHost(project.number, region, service, this.o.domain, tag), this.port);
+  }
+
+  // ---- Ingress ----------------------------------------------------------------------------------
+
+  private hostKey(host: string): HostKey | null {
+    let hk = this.hostCache.get(host);
+    if (hk === undefined) {
+      if (this.hostCache.size >= HOST_CACHE_LIMIT) this.hostCache.clear();
+      hk = parseHost(host, this.suffix) ?? null;
+      this.hostCache.set(host, hk);
+    }
+    return hk;
+  }
+
+  /** Whether a connection comes from one of this installation's instances. */
+  isInternal(remoteAddress: string | undefined): boolean {
+    if (!remoteAddress) return false;
+    const a = remoteAddress.startsWith('::ffff:') ? remoteAddress.slice(7) : remoteAddress;
+    return this.addresses.has(a);
+  }
+
+  /**
+   * Finds the route for a request and runs the invoke check; calls `go` with the revision, or
+   * `reject` with a status and a clear message.
+   */
+  private admit(
+    req: IncomingMessage,
+    go: (rev: Revision) => void,
+    reject: (status: number, message: string) => void,
+  ): void {
+    const host = req.headers.host ?? '';
+    const hk = this.hostKey(host);
+    const route = hk ? this.routes.get(hk.key) : undefined;
+    if (!hk || !route) {
+      return reject(
+        404,
+        `404 Not Found: no service answers at host "${host}". Service URLs look like ` +
+          `http://SERVICE-PROJECT_NUMBER.REGION.${this.o.domain}:${this.port}.`,
+      );
+    }
+    const auth = this.o.invokeAuthorizer;
+    if (!auth) return this.route(route, hk.tag, go, reject);
+    auth(
+      { headers: req.headers, internal: this.isInternal(req.socket.remoteAddress) },
+      route.auth,
+      route.audiences,
+    ).then(
+      (d) => {
+        if (!d.allow) return reject(d.status, d.message);
+        if (!route.auth.invokerIamDisabled) unsignCredential(req);
+        this.route(route, hk.tag, go, reject);
+      },
+      (e: unknown) => {
+        this.o.logger.error({ err: e }, 'invoke authorizer failed');
+        reject(500, 'The invoker check failed.');
+      },
+    );
+  }
+
+  private route(
+    route: CompiledRoute,
+    tag: string | undefined,
+    go: (rev: Revision) => void,
+    reject: (status: number, message: string) => void,
+  ): void {
+    const name = pickRevision(route, tag, Math.random());
+    if (name === undefined) {
+      return reject(
+        404,
+        tag ? `404 Not Found: no revision is tagged "${tag}".` : '404 Not Found: no revision serves traffic.',
+      );
+    }
+    const rev = this.revisions.get(name);
+    if (!rev) return reject(503, `Revision ${name} is not ready to serve traffic.`);
+    go(rev);
+  }
+
+  /** The ingress listener's request handler. */
+  readonly handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    this.admit(
+      req,
+      (rev) => new ProxyCall(req, res, rev, this.o.clock).start(),
+      (status, message) => {
+        if (status === 404 && req.url === '/healthz' && !this.hostKey(req.headers.host ?? '')) {
+          return sendError(res, 200, 'ok');
+        }
+        req.resume();
+        sendError(res, status, message);
+      },
+    );
+  };
+
+  /** The ingress listener's 'upgrade' handler (WebSocket). */
+  readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    this.admit(
+      req,
+      (rev) => new UpgradeCall(req, socket, head, rev, this.o.clock).start(),
+      (status, message) => rejectUpgrade(socket, status, message),
+    );
+  };
+
+  /** Drains every revision (in-flight requests finish, SIGTERM, 10 s grace) and stops watching. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await Promise.all([...this.revisions.keys()].map((n) => this.retireRevision(n)));
+    this.watch?.close();
+  }
+}
+
+/**
+ * The container sees the caller's token without its signature, so it can read the claims but never
+ * replay it against tarmac: X-Serverless-Authorization when it carried the check, else Authorization.
+ */
+function unsignCredential(req: IncomingMessage): void {
+  const h = req.headers;
+  const xsa = h['x-serverless-authorization'];
+  if (typeof xsa === 'string' && xsa.trim() !== '') h['x-serverless-authorization'] = stripSignature(xsa);
+  else if (typeof h.authorization === 'string') h.authorization = stripSignature(h.authorization);
+}
