@@ -4,6 +4,7 @@
  */
 import { buildMigrations } from './build-migrations.ts';
 import { iamMigrations } from './iam-migrations.ts';
+import { servicesMigrations } from './services-migrations.ts';
 import { registryMigrations } from './registry-migrations.ts';
 import { telemetryMigrations } from './telemetry-migrations.ts';
 
@@ -26,5 +27,6 @@ export const MIGRATIONS: readonly Migration[] = [
   ...iamMigrations,
   ...registryMigrations,
   ...buildMigrations,
+  ...servicesMigrations,
   ...telemetryMigrations,
 ];

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { parse as parseYaml } from 'yaml';
+import { yaml } from '../core/yaml.ts';
 import type { Command } from 'commander';
 import type { Service } from '../../client/index.ts';
 import { defineCommand, UsageError, userError, type Context } from '../core/index.ts';
@@ -22,7 +22,10 @@ const randomSuffix = (): string =>
   Array.from(randomBytes(3), (b) => 'abcdefghijklmnopqrstuvwxyz0123456789'[b % 36]).join('');
 
 export function readChanges(opts: Record<string, unknown>): ServiceChanges {
-  return parseServiceFlags(opts, { readFile: (p) => readFileSync(p, 'utf8'), parseYaml });
+  return parseServiceFlags(opts, {
+    readFile: (p) => readFileSync(p, 'utf8'),
+    parseYaml: (t) => yaml().parse(t),
+  });
 }
 
 /** The revision name the CLI picks itself: SERVICE-SUFFIX, or a generated one when --tag needs it. */

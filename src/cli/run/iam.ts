@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { yaml } from '../core/yaml.ts';
 import type { Command } from 'commander';
 import type { Policy } from '../../client/index.ts';
 import { defineCommand, invalidFlag, userError, type Context } from '../core/index.ts';
@@ -53,7 +53,7 @@ function readPolicyFile(file: string): Policy {
   let doc: unknown;
   try {
     const text = readFileSync(file, 'utf8');
-    doc = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    doc = file.endsWith('.json') ? JSON.parse(text) : yaml().parse(text);
   } catch (e) {
     throw userError(`Cannot read the policy file ${file}: ${(e as Error).message}`, 'BAD_POLICY_FILE');
   }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { yaml } from '../core/yaml.ts';
 import type { Command } from 'commander';
 import type { Container, Service, TrafficTarget } from '../../client/index.ts';
 import { defineCommand, userError, type Context } from '../core/index.ts';
@@ -110,7 +110,7 @@ export function krmToService(doc: Obj): { id: string; region?: string; service: 
 async function replace(ctx: Context, [file]: string[], opts: Record<string, unknown>): Promise<void> {
   let doc: Obj;
   try {
-    doc = obj(parseYaml(readFileSync(file!, 'utf8')));
+    doc = obj(yaml().parse(readFileSync(file!, 'utf8')));
   } catch (e) {
     throw userError(`Cannot read ${file}: ${(e as Error).message}`, 'BAD_SERVICE_FILE');
   }

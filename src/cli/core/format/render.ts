@@ -1,4 +1,4 @@
-import { stringify } from 'yaml';
+import { yaml } from '../yaml.ts';
 import { applyTransform, getPath, parseFormat, type FormatSpec, type KeySpec } from './projection.ts';
 
 /** What a command hands the printer besides its data. */
@@ -105,7 +105,9 @@ function renderSpec(spec: FormatSpec, items: unknown[], opts: PrintOptions, sing
     case 'export': {
       const view = spec.name === 'export' && opts.exportView ? opts.exportView : (x: unknown) => x;
       return items
-        .map((it) => stringify(project(view(it), keys), { lineWidth: 0, aliasDuplicateObjects: false }))
+        .map((it) =>
+          yaml().stringify(project(view(it), keys), { lineWidth: 0, aliasDuplicateObjects: false }),
+        )
         .join('---\n');
     }
     case 'table': {
