@@ -9,6 +9,7 @@ import {
   cloudBuildRoutes,
   createApiServer,
   iamRoutes,
+  schedulerRoutes,
   loggingRoutes,
   runV1Routes,
   runV2Routes,
@@ -17,6 +18,7 @@ import {
 import { ServicesControlPlane, imageResolverFor, servicesIamOf } from './services/index.ts';
 import { createBuildService, type BuildService } from './build/index.ts';
 import { Iam } from './iam/index.ts';
+import { Scheduler } from './scheduler/index.ts';
 import { Serving } from './serving/index.ts';
 import { connectEngine, removeOrphans, type ContainerEngine } from './runtime/index.ts';
 import { FsBlobStore, Registry, RegistryAuth, createRegistryHandler } from './registry/index.ts';
@@ -56,6 +58,8 @@ export class Platform {
   readonly telemetry: Telemetry;
   /** Identity: projects, accounts, policies, tokens, metadata server (see src/iam/README.md). */
   readonly iam: Iam;
+  /** Cloud Scheduler jobs: durable cron loop and HTTP invoker (see src/scheduler/README.md). */
+  readonly scheduler: Scheduler;
   /** Data plane: instances, autoscaling and the ingress proxy (see src/serving/README.md). */
   readonly serving: Serving;
   /** The built-in OCI registry (see src/registry/README.md); served on the registry listener. */
@@ -96,6 +100,13 @@ export class Platform {
       defaultRegion: config.defaultRegion,
       apiUrl: () => this.urls.api,
       metadata: { host: config.bind, port: config.ports.metadata },
+    });
+    this.scheduler = new Scheduler({
+      db: this.db,
+      clock: this.clock,
+      logger: this.logger,
+      minter: this.iam,
+      internalRoute: (url) => this.internalRoute(url),
     });
     this.serving = new Serving({
       engine: () => this.servingEngine(),
@@ -187,6 +198,8 @@ export class Platform {
     this.stack.push(() => this.builds.dispose());
     this.services.start();
     this.stack.push(() => this.services.dispose());
+    this.scheduler.start();
+    this.stack.push(() => this.scheduler.dispose());
   }
 
   dispose(): Promise<void> {
@@ -219,7 +232,15 @@ export class Platform {
       runV2Routes(this.services),
       runV1Routes(this.services, this.config.defaultRegion),
       loggingRoutes(this.iam, this.telemetry, this.config.defaultProject),
+      schedulerRoutes(this.scheduler, this.iam),
     ];
+  }
+
+  /** Service URLs (SERVICE-NUMBER.REGION.<domain>) go to the ingress; other URLs are called directly. */
+  private internalRoute(url: URL): { origin: string; headers: Record<string, string> } | undefined {
+    const host = url.hostname.toLowerCase();
+    if (!host.endsWith(`.${this.config.domain}`) || !this.addrs) return undefined;
+    return { origin: this.urls.ingress, headers: {} };
   }
 
   private registryHandler(): RequestListener {

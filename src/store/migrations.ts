@@ -7,6 +7,7 @@ import { iamMigrations } from './iam-migrations.ts';
 import { servicesMigrations } from './services-migrations.ts';
 import { registryMigrations } from './registry-migrations.ts';
 import { telemetryMigrations } from './telemetry-migrations.ts';
+import { schedulerMigrations } from './scheduler-migrations.ts';
 
 export interface Migration {
   id: number;
@@ -29,4 +30,5 @@ export const MIGRATIONS: readonly Migration[] = [
   ...buildMigrations,
   ...servicesMigrations,
   ...telemetryMigrations,
+  ...schedulerMigrations,
 ];
