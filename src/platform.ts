@@ -10,16 +10,18 @@ import {
   createApiServer,
   iamRoutes,
   loggingRoutes,
+  runV1Routes,
+  runV2Routes,
   type RouteModule,
 } from './api/index.ts';
+import { ServicesControlPlane, imageResolverFor, servicesIamOf } from './services/index.ts';
 import { createBuildService, type BuildService } from './build/index.ts';
 import { Iam } from './iam/index.ts';
 import { Serving } from './serving/index.ts';
-import type { ContainerEngine } from './runtime/index.ts';
+import { connectEngine, removeOrphans, type ContainerEngine } from './runtime/index.ts';
 import {
   DisposeStack,
   SystemClock,
-  TarmacError,
   closeServer,
   createLogger,
   listen,
@@ -32,6 +34,8 @@ import {
 export interface PlatformOptions {
   logger?: Logger;
   clock?: Clock;
+  /** Use this engine instead of detecting/provisioning one (tests: a FakeEngine or a shared real one). */
+  engine?: ContainerEngine;
 }
 
 export interface Listeners {
@@ -56,12 +60,15 @@ export class Platform {
   readonly serving: Serving;
   /** Cloud Build: source uploads, the build queue and runner, logs (see src/build/README.md). */
   readonly builds: BuildService;
+  /** Services control plane: Cloud Run Admin API state, revisions, operations, reconciler (src/services). */
+  readonly services: ServicesControlPlane;
   private readonly stack = new DisposeStack();
   private addrs: Listeners | undefined;
+  private engineRef: ContainerEngine | undefined;
 
   constructor(
     readonly config: ParsedConfig,
-    opts: PlatformOptions = {},
+    private readonly opts: PlatformOptions = {},
   ) {
     this.paths = statePaths(config.home);
     mkdirSync(this.paths.home, { recursive: true, mode: 0o700 });
@@ -106,19 +113,28 @@ export class Platform {
       clock: this.clock,
       logger: this.logger,
       iam: this.iam,
-      engine: async () => {
-        throw new TarmacError('UNAVAILABLE', 'no container engine is connected', { reason: 'NO_ENGINE' });
-      },
+      engine: async () => this.engine,
       installationId: this.installationId,
       registryHostPort: () => `localhost:${this.listeners.registry.port}`,
       apiUrl: () => this.urls.api,
     });
+    this.services = new ServicesControlPlane(this.db, {
+      iam: servicesIamOf(this.iam),
+      dataPlane: this.serving,
+      resolveImage: imageResolverFor(() => `localhost:${this.listeners.registry.port}`),
+      clock: this.clock,
+      logger: this.logger,
+    });
   }
 
   private servingEngine(): ContainerEngine {
-    throw new TarmacError('UNAVAILABLE', 'no container engine is connected', {
-      reason: 'ENGINE_UNREACHABLE',
-    });
+    return this.engine;
+  }
+
+  /** The container engine (connected, or provisioned, during start()). */
+  get engine(): ContainerEngine {
+    if (!this.engineRef) throw new Error('platform not started');
+    return this.engineRef;
   }
 
   get listeners(): Listeners {
@@ -135,6 +151,7 @@ export class Platform {
   }
 
   async start(): Promise<void> {
+    await this.startEngine();
     const { bind, ports } = this.config;
     const api = createApiServer(this.routeModules(), this.logger);
     const ingress = createServer(this.serving.handleRequest);
@@ -153,10 +170,25 @@ export class Platform {
     this.stack.push(() => this.iam.dispose());
     this.builds.start();
     this.stack.push(() => this.builds.dispose());
+    this.services.start();
+    this.stack.push(() => this.services.dispose());
   }
 
   dispose(): Promise<void> {
     return this.stack.dispose();
+  }
+
+  /** Connects (or provisions) the engine, then removes containers a crashed run of this home left. */
+  private async startEngine(): Promise<void> {
+    if (this.opts.engine) {
+      this.engineRef = this.opts.engine;
+    } else {
+      const conn = await connectEngine(this.config, this.logger);
+      this.stack.push(() => conn.dispose());
+      this.engineRef = conn.engine;
+    }
+    const removed = await removeOrphans(this.engineRef, this.installationId, this.logger);
+    if (removed > 0) this.logger.info({ removed }, 'removed containers left by a previous run');
   }
 
   private async serve(server: Server, host: string, port: number): Promise<AddressInfo> {
@@ -169,6 +201,8 @@ export class Platform {
     return [
       iamRoutes(this.iam),
       cloudBuildRoutes({ builds: this.builds, auth: this.iam }),
+      runV2Routes(this.services),
+      runV1Routes(this.services, this.config.defaultRegion),
       loggingRoutes(this.iam, this.telemetry, this.config.defaultProject),
     ];
   }

@@ -4,6 +4,7 @@
  */
 import { buildMigrations } from './build-migrations.ts';
 import { iamMigrations } from './iam-migrations.ts';
+import { servicesMigrations } from './services-migrations.ts';
 import { telemetryMigrations } from './telemetry-migrations.ts';
 
 export interface Migration {
@@ -24,5 +25,6 @@ export const MIGRATIONS: readonly Migration[] = [
   ...core,
   ...iamMigrations,
   ...buildMigrations,
+  ...servicesMigrations,
   ...telemetryMigrations,
 ];
