@@ -21,6 +21,7 @@ const allowed = {
     'registry',
     'build',
     'serving',
+    'services',
     'scheduler',
     'runtime',
     'telemetry',
@@ -28,6 +29,7 @@ const allowed = {
   client: ['shared', 'model'],
   cli: ['shared', 'config', 'model', 'client'],
   console: ['shared', 'model', 'client'],
+  admin: ['shared', 'config', 'runtime'],
 };
 
 const rules = Object.entries(allowed).map(([from, to]) => ({

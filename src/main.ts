@@ -62,6 +62,10 @@ export async function main(argv: string[]): Promise<number> {
       await serve(rest);
       return -1; // keep running
     }
+    if (cmd === 'images') {
+      const { imagesCommand } = await import('./admin/index.ts');
+      return await imagesCommand(rest);
+    }
     const { runCli } = await import('./cli/index.ts');
     return await runCli(argv);
   } catch (e) {

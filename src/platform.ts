@@ -11,21 +11,23 @@ import {
   iamRoutes,
   schedulerRoutes,
   loggingRoutes,
+  runV1Routes,
+  runV2Routes,
   type RouteModule,
 } from './api/index.ts';
+import { ServicesControlPlane, imageResolverFor, servicesIamOf } from './services/index.ts';
 import { createBuildService, type BuildService } from './build/index.ts';
 import { Iam } from './iam/index.ts';
 import { Scheduler } from './scheduler/index.ts';
 import { Serving } from './serving/index.ts';
-import type { ContainerEngine } from './runtime/index.ts';
+import { connectEngine, removeOrphans, type ContainerEngine } from './runtime/index.ts';
+import { FsBlobStore, Registry, RegistryAuth, createRegistryHandler } from './registry/index.ts';
 import {
   DisposeStack,
   SystemClock,
-  TarmacError,
   closeServer,
   createLogger,
   listen,
-  sendJson,
   uuid,
   type Clock,
   type Logger,
@@ -34,6 +36,8 @@ import {
 export interface PlatformOptions {
   logger?: Logger;
   clock?: Clock;
+  /** Use this engine instead of detecting/provisioning one (tests: a FakeEngine or a shared real one). */
+  engine?: ContainerEngine;
 }
 
 export interface Listeners {
@@ -58,14 +62,21 @@ export class Platform {
   readonly scheduler: Scheduler;
   /** Data plane: instances, autoscaling and the ingress proxy (see src/serving/README.md). */
   readonly serving: Serving;
+  /** The built-in OCI registry (see src/registry/README.md); served on the registry listener. */
+  readonly registry: Registry;
+  readonly registryAuth: RegistryAuth;
+  private readonly blobStore: FsBlobStore;
   /** Cloud Build: source uploads, the build queue and runner, logs (see src/build/README.md). */
   readonly builds: BuildService;
+  /** Services control plane: Cloud Run Admin API state, revisions, operations, reconciler (src/services). */
+  readonly services: ServicesControlPlane;
   private readonly stack = new DisposeStack();
   private addrs: Listeners | undefined;
+  private engineRef: ContainerEngine | undefined;
 
   constructor(
     readonly config: ParsedConfig,
-    opts: PlatformOptions = {},
+    private readonly opts: PlatformOptions = {},
   ) {
     this.paths = statePaths(config.home);
     mkdirSync(this.paths.home, { recursive: true, mode: 0o700 });
@@ -110,6 +121,14 @@ export class Platform {
       instanceRegistry: this.iam,
       metadataPort: () => this.iam.metadataAddress.port,
     });
+    this.blobStore = new FsBlobStore(this.paths.blobs);
+    this.registry = new Registry({
+      db: this.db,
+      store: this.blobStore,
+      clock: this.clock,
+      logger: this.logger,
+    });
+    this.registryAuth = new RegistryAuth({ authorizer: this.iam, clock: this.clock });
     this.builds = createBuildService({
       config,
       paths: this.paths,
@@ -117,19 +136,28 @@ export class Platform {
       clock: this.clock,
       logger: this.logger,
       iam: this.iam,
-      engine: async () => {
-        throw new TarmacError('UNAVAILABLE', 'no container engine is connected', { reason: 'NO_ENGINE' });
-      },
+      engine: async () => this.engine,
       installationId: this.installationId,
       registryHostPort: () => `localhost:${this.listeners.registry.port}`,
       apiUrl: () => this.urls.api,
     });
+    this.services = new ServicesControlPlane(this.db, {
+      iam: servicesIamOf(this.iam),
+      dataPlane: this.serving,
+      resolveImage: imageResolverFor(() => `localhost:${this.listeners.registry.port}`),
+      clock: this.clock,
+      logger: this.logger,
+    });
   }
 
   private servingEngine(): ContainerEngine {
-    throw new TarmacError('UNAVAILABLE', 'no container engine is connected', {
-      reason: 'ENGINE_UNREACHABLE',
-    });
+    return this.engine;
+  }
+
+  /** The container engine (connected, or provisioned, during start()). */
+  get engine(): ContainerEngine {
+    if (!this.engineRef) throw new Error('platform not started');
+    return this.engineRef;
   }
 
   get listeners(): Listeners {
@@ -146,10 +174,12 @@ export class Platform {
   }
 
   async start(): Promise<void> {
+    await this.startEngine();
     const { bind, ports } = this.config;
     const api = createApiServer(this.routeModules(), this.logger);
     const ingress = createServer(this.serving.handleRequest);
     ingress.on('upgrade', this.serving.handleUpgrade);
+    await this.blobStore.init();
     const registry = createServer(this.registryHandler());
     // Disposed after the ingress listener has closed: instances drain once no request can arrive.
     this.stack.push(() => this.serving.dispose());
@@ -162,14 +192,31 @@ export class Platform {
     this.serving.start(addrs.ingress.port);
     await this.iam.start();
     this.stack.push(() => this.iam.dispose());
+    await this.registry.start();
+    this.stack.push(() => this.registry.dispose());
     this.builds.start();
     this.stack.push(() => this.builds.dispose());
+    this.services.start();
+    this.stack.push(() => this.services.dispose());
     this.scheduler.start();
     this.stack.push(() => this.scheduler.dispose());
   }
 
   dispose(): Promise<void> {
     return this.stack.dispose();
+  }
+
+  /** Connects (or provisions) the engine, then removes containers a crashed run of this home left. */
+  private async startEngine(): Promise<void> {
+    if (this.opts.engine) {
+      this.engineRef = this.opts.engine;
+    } else {
+      const conn = await connectEngine(this.config, this.logger);
+      this.stack.push(() => conn.dispose());
+      this.engineRef = conn.engine;
+    }
+    const removed = await removeOrphans(this.engineRef, this.installationId, this.logger);
+    if (removed > 0) this.logger.info({ removed }, 'removed containers left by a previous run');
   }
 
   private async serve(server: Server, host: string, port: number): Promise<AddressInfo> {
@@ -182,6 +229,8 @@ export class Platform {
     return [
       iamRoutes(this.iam),
       cloudBuildRoutes({ builds: this.builds, auth: this.iam }),
+      runV2Routes(this.services),
+      runV1Routes(this.services, this.config.defaultRegion),
       loggingRoutes(this.iam, this.telemetry, this.config.defaultProject),
       schedulerRoutes(this.scheduler, this.iam),
     ];
@@ -195,10 +244,12 @@ export class Platform {
   }
 
   private registryHandler(): RequestListener {
-    return (req, res) => {
-      if (req.url === '/healthz') return sendJson(res, 200, { status: 'ok' });
-      sendJson(res, 404, { errors: [{ code: 'UNSUPPORTED', message: 'registry not available' }] });
-    };
+    return createRegistryHandler({
+      registry: this.registry,
+      auth: this.registryAuth,
+      logger: this.logger,
+      defaultHost: () => new URL(this.urls.registry).host,
+    });
   }
 }
 

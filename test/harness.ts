@@ -5,6 +5,7 @@ import { onTestFinished } from 'vitest';
 import { loadConfig, type ConfigInput } from '../src/config/index.ts';
 import { silentLogger } from '../src/shared/index.ts';
 import { startPlatform, type Platform, type PlatformOptions } from '../src/platform.ts';
+import { testEngineHost } from './engine.ts';
 
 const live = new Set<Platform>();
 
@@ -36,10 +37,16 @@ export async function usePlatform(opts: UsePlatformOptions = {}): Promise<Platfo
       ...opts.config,
       home,
       ports: { ingress: 0, api: 0, registry: 0, ...opts.config?.ports },
+      // The real engine global-setup found; a test may inject its own (opts.engine, e.g. a FakeEngine).
+      engine: opts.config?.engine ?? { host: opts.engine ? '' : testEngineHost(), provision: false },
       logLevel: process.env.TARMAC_TEST_LOG_LEVEL ?? opts.config?.logLevel ?? 'silent',
     },
   });
-  const platform = await startPlatform(config, { logger: opts.logger ?? silentLogger(), clock: opts.clock });
+  const platform = await startPlatform(config, {
+    logger: opts.logger ?? silentLogger(),
+    clock: opts.clock,
+    engine: opts.engine,
+  });
   live.add(platform);
   onTestFinished(async () => {
     await platform.dispose();

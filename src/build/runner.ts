@@ -49,6 +49,7 @@ export async function runBuild(
   const log = (...lines: string[]): void => deps.logs.append(build.id, ...lines);
   const iso = (): string => new Date(deps.clock.now()).toISOString();
   const phase = async <T>(name: Phase, fn: () => Promise<T>): Promise<T> => {
+    signal.throwIfAborted();
     const span: { startTime: string; endTime?: string } = { startTime: iso() };
     build.timing = { ...build.timing, [name]: span };
     save();

@@ -20,6 +20,7 @@ class ScriptedEngine {
 
   async build(opts: BuildOptions): Promise<{ imageId: string }> {
     this.builds.push(opts);
+    if (opts.signal?.aborted) throw new Error('build aborted');
     for await (const _ of opts.context) void _;
     opts.onLog?.('STEP 1/1: FROM scratch');
     await new Promise<void>((resolve, reject) => {
@@ -55,8 +56,10 @@ let db: Db;
 let clock: FakeClock;
 let engine: ScriptedEngine;
 
+const services: BuildService[] = [];
+
 function service(parallelism = 1): BuildService {
-  return new BuildService({
+  const svc = new BuildService({
     db,
     clock,
     logger: silentLogger(),
@@ -74,6 +77,8 @@ function service(parallelism = 1): BuildService {
     installationId: 'test',
     apiUrl: () => 'http://127.0.0.1:8090',
   });
+  services.push(svc);
+  return svc;
 }
 
 async function upload(svc: BuildService, files: Record<string, string>): Promise<string> {
@@ -101,7 +106,8 @@ async function submit(svc: BuildService, timeout?: string): Promise<string> {
 }
 
 const until = async (cond: () => boolean): Promise<void> => {
-  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setImmediate(r));
+  // Waits on file I/O (the tarball is really read), so it polls in real time, bounded.
+  for (let i = 0; i < 1000 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
   expect(cond()).toBe(true);
 };
 
@@ -112,7 +118,8 @@ beforeEach(() => {
   clock = new FakeClock();
   engine = new ScriptedEngine();
 });
-afterEach(() => {
+afterEach(async () => {
+  await Promise.all(services.splice(0).map((s) => s.dispose()));
   db.close();
   rmSync(dir, { recursive: true, force: true });
 });

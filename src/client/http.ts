@@ -11,6 +11,7 @@ export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
   headers?: Record<string, string>;
+  signal?: AbortSignal;
 }
 
 const STATUS_BY_HTTP: Record<number, StatusCode> = {
@@ -80,7 +81,7 @@ export class HttpClient {
     }
     const url = this.url(path, opts.query);
     try {
-      return await fetch(url, { method, headers, body: body as BodyInit | undefined });
+      return await fetch(url, { method, headers, body: body as BodyInit | undefined, signal: opts.signal });
     } catch (e) {
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
       throw new TarmacError(

@@ -132,12 +132,23 @@ export function formatCreateTimeColumn(iso: string): string {
   return `${d.toISOString().slice(0, 19)}+00:00`;
 }
 
-function sourceColumn(b: Build): string {
-  const s = b.source?.storageSource;
-  return s ? `gs://${s.bucket}/${s.object}` : '-';
+/** The fields the summary table reads; client-side Build shapes satisfy it as well. */
+export interface BuildTableRow {
+  id?: string;
+  status?: string;
+  createTime?: string;
+  startTime?: string;
+  finishTime?: string;
+  images?: string[];
+  source?: unknown;
 }
 
-function imagesColumn(b: Build): string {
+function sourceColumn(b: BuildTableRow): string {
+  const s = (b.source as { storageSource?: { bucket?: string; object?: string } } | undefined)?.storageSource;
+  return s?.bucket ? `gs://${s.bucket}/${s.object ?? ''}` : '-';
+}
+
+function imagesColumn(b: BuildTableRow): string {
   const imgs = b.images ?? [];
   if (imgs.length === 0) return '-';
   return imgs.length === 1 ? imgs[0]! : `${imgs[0]!} (+${imgs.length - 1} more)`;
@@ -155,16 +166,16 @@ export function formatTable(header: string[], rows: string[][]): string {
 }
 
 /** The table gcloud prints after a build (and for `builds list`). */
-export function formatBuildTable(builds: Build[]): string {
+export function formatBuildTable(builds: readonly BuildTableRow[]): string {
   return formatTable(
     ['ID', 'CREATE_TIME', 'DURATION', 'SOURCE', 'IMAGES', 'STATUS'],
     builds.map((b) => [
-      b.id,
-      formatCreateTimeColumn(b.createTime),
+      b.id ?? '-',
+      b.createTime ? formatCreateTimeColumn(b.createTime) : '-',
       formatDurationColumn(b.startTime, b.finishTime),
       sourceColumn(b),
       imagesColumn(b),
-      b.status,
+      b.status ?? '-',
     ]),
   );
 }

@@ -54,6 +54,8 @@ export interface ImageInfo {
   env: string[];
   exposedPorts: number[];
   sizeBytes: number;
+  /** Image config labels (e.g. dev.tarmac.recipe on bootstrapped base images). */
+  labels?: Record<string, string>;
 }
 
 export interface RegistryAuth {

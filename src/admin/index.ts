@@ -1,0 +1,1 @@
+export { imagesCommand } from './images.ts';

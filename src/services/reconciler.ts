@@ -1,0 +1,273 @@
+import type { RevisionReadiness, TrafficRoute } from '../model/index.ts';
+import type { OperationRecord, RevisionRecord, ServiceRecord } from '../store/index.ts';
+import { renderRevision } from './render.ts';
+import type { ServicesContext } from './context.ts';
+import { ingressMode, resolveTraffic } from './desired.ts';
+import { serviceName } from './names.ts';
+import { nextStatus, opResult } from './status.ts';
+
+const RETRY_MS = 1000;
+
+/**
+ * Turns stored desired state into running revisions through the data plane. Per service, passes run
+ * one at a time and are idempotent: each compares desired state with what it recorded and acts. Slow
+ * data-plane calls (start, drain) run as tasks that re-queue the service when they finish. Intent is
+ * written before acting (`dp = active` before a start), so a restart finds and finishes or cleans up
+ * whatever was in flight.
+ */
+export class Reconciler {
+  private readonly loops = new Map<string, { dirty: boolean }>();
+  private readonly starting = new Map<string, Promise<void>>();
+  private readonly retiring = new Map<string, Promise<void>>();
+  /** Revisions the data plane was asked to run (and said ready) in this process. */
+  private readonly live = new Set<string>();
+  private idleWaiters: (() => void)[] = [];
+  private disposed = false;
+
+  constructor(private readonly ctx: ServicesContext) {}
+
+  /** Resumes every stored service and unfinished revision deletion (after a start or restart). */
+  start(): void {
+    for (const uid of this.ctx.repo.allUids()) {
+      this.enqueue(uid);
+      for (const op of this.ctx.ops.pending(uid)) {
+        if (op.kind !== 'revision.delete') continue;
+        const r = this.ctx.repo.revisions(uid).find((x) => op.target.endsWith(`/revisions/${x.name}`));
+        if (r) this.removeRevision(op, r);
+        else this.ctx.finishOp(op, { response: {} });
+      }
+    }
+  }
+
+  /** Drains a deleted revision in the data plane, then forgets it and finishes the operation. */
+  removeRevision(op: OperationRecord, r: RevisionRecord): void {
+    void (async () => {
+      if (r.dp === 'active') await this.retire(r.serviceUid, r);
+      if (this.disposed) return;
+      if (this.ctx.repo.revisions(r.serviceUid).find((x) => x.uid === r.uid)?.dp === 'active') return;
+      this.ctx.repo.tx(() => {
+        this.ctx.repo.removeRevision(r.uid);
+        this.ctx.finishOp(op, { response: { ...renderRevision(r) } });
+      });
+    })();
+  }
+
+  /** Asks for a pass over one service; passes for the same service never overlap. */
+  enqueue(uid: string): void {
+    if (this.disposed) return;
+    const loop = this.loops.get(uid);
+    if (loop) {
+      loop.dirty = true;
+      return;
+    }
+    const state = { dirty: true };
+    this.loops.set(uid, state);
+    void this.run(uid, state);
+  }
+
+  /** Resolves once no pass and no data-plane task is in flight (tests, benchmarks, shutdown). */
+  idle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.ctx.waiters.notifyAll();
+  }
+
+  private isIdle(): boolean {
+    return this.loops.size === 0 && this.starting.size === 0 && this.retiring.size === 0;
+  }
+
+  private checkIdle(): void {
+    if (!this.isIdle()) return;
+    const w = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const f of w) f();
+  }
+
+  private async run(uid: string, state: { dirty: boolean }): Promise<void> {
+    while (state.dirty && !this.disposed) {
+      state.dirty = false;
+      try {
+        await this.reconcile(uid);
+      } catch (err) {
+        if (this.disposed) break;
+        this.ctx.deps.logger.error({ err, service: uid }, 'reconcile failed; retrying');
+        this.ctx.deps.clock.setTimeout(() => this.enqueue(uid), RETRY_MS);
+      }
+    }
+    this.loops.delete(uid);
+    this.checkIdle();
+  }
+
+  private async reconcile(uid: string): Promise<void> {
+    const s = this.ctx.repo.byUid(uid);
+    if (!s) return;
+    const revs = this.ctx.repo.revisions(uid);
+    if (s.deleting) return this.teardown(s, revs);
+    const byName = new Map(revs.map((r) => [r.name, r]));
+    const latest = revs[0];
+    const latestReady = revs.find((r) => r.state === 'READY');
+    const { dataPlane } = this.ctx.deps;
+    const project = {
+      number: this.ctx.deps.iam.project(s.projectId)?.projectNumber ?? latest?.runtime.projectNumber ?? '',
+    };
+    const resolved = resolveTraffic(s.spec, latestReady?.name, (tag) =>
+      dataPlane.serviceUrl(project, s.region, s.name, tag),
+    );
+    // A pinned target on a failed revision keeps traffic where it was.
+    const blocked = resolved.routes.some((r) => byName.get(r.revision)?.state === 'FAILED');
+    const target: TrafficRoute[] = blocked ? (s.status.appliedRoutes ?? []) : resolved.routes;
+    const routed = new Set(target.map((r) => r.revision));
+    for (const r of revs) {
+      if (r.state === 'PENDING' && (r === latest || routed.has(r.name))) this.bringUp(s, r);
+      else if (r.state === 'READY' && routed.has(r.name) && !this.live.has(r.uid)) this.bringUp(s, r);
+      else if (r.state === 'PENDING' && !this.starting.has(r.uid)) this.supersede(r, latest!);
+    }
+    const waiting = target.some((t) => {
+      const r = byName.get(t.revision);
+      return !r || r.state !== 'READY' || !this.live.has(r.uid);
+    });
+    if (this.disposed) return;
+    if (!waiting) {
+      dataPlane.setRoutes({
+        project: s.projectId,
+        projectNumber: project.number,
+        region: s.region,
+        service: s.name,
+        routes: target,
+        ingress: ingressMode(s.spec.ingress),
+        invokerIamDisabled: s.spec.invokerIamDisabled,
+        customAudiences: s.spec.customAudiences,
+      });
+      for (const r of revs) {
+        const unneeded = !routed.has(r.name) && !(r.state === 'PENDING' && r === latest);
+        if (r.dp === 'active' && unneeded && !this.starting.has(r.uid)) this.retire(s.uid, r);
+      }
+    }
+    const uri = dataPlane.serviceUrl(project, s.region, s.name);
+    const status = nextStatus({
+      s,
+      revs,
+      resolved,
+      blocked,
+      target,
+      applied: !waiting,
+      uri,
+      now: this.ctx.now(),
+    });
+    const done = status.observedGeneration >= s.generation && !status.reconciling;
+    this.ctx.repo.tx(() => {
+      this.ctx.repo.setStatus(s.uid, status);
+      if (!done) return;
+      const after = { ...s, status };
+      for (const op of this.ctx.ops.pending(s.uid)) {
+        if (op.generation <= status.observedGeneration)
+          this.ctx.finishOp(op, opResult(after, latest, op, this.ctx.now()));
+      }
+    });
+  }
+
+  /** Starts a revision (or re-registers a ready one after a restart) as a task. */
+  private bringUp(s: ServiceRecord, r: RevisionRecord): void {
+    if (this.starting.has(r.uid) || this.disposed) return;
+    if (r.dp !== 'active') this.ctx.repo.setRevisionDp(r.uid, 'active');
+    const task = (async () => {
+      let readiness: RevisionReadiness;
+      try {
+        // The registry address may differ after a restart, so the image is mapped again each time.
+        const image = this.ctx.deps.resolveImage(r.template.containers[0]!.image);
+        readiness = await this.ctx.deps.dataPlane.ensureRevision({ ...r.runtime, image });
+      } catch (err) {
+        this.ctx.deps.logger.error({ err, revision: r.name }, 'data plane failed to start a revision');
+        readiness = {
+          ready: false,
+          reason: 'INTERNAL',
+          message: `tarmac could not start the revision: ${String(err)}`,
+          logTail: [],
+        };
+      }
+      if (this.disposed) return;
+      if (r.state === 'READY') {
+        // A restart: the revision was ready before; it keeps serving even if no instance is up yet.
+        this.live.add(r.uid);
+        return;
+      }
+      if (readiness.ready) this.live.add(r.uid);
+      const failed = readiness.ready ? undefined : readiness;
+      this.ctx.repo.updateRevision({
+        uid: r.uid,
+        state: failed ? 'FAILED' : 'READY',
+        dp: 'active',
+        reason: failed?.reason ?? '',
+        message: failed?.message ?? '',
+        logTail: failed?.logTail ?? [],
+        updateTime: this.ctx.now(),
+      });
+    })().finally(() => {
+      this.starting.delete(r.uid);
+      this.enqueue(s.uid);
+      this.checkIdle();
+    });
+    this.starting.set(r.uid, task);
+  }
+
+  private supersede(r: RevisionRecord, latest: RevisionRecord): void {
+    this.ctx.repo.updateRevision({
+      uid: r.uid,
+      state: 'FAILED',
+      dp: r.dp,
+      reason: 'SUPERSEDED',
+      message: `Revision '${r.name}' was superseded by '${latest.name}' before it became ready.`,
+      logTail: [],
+      updateTime: this.ctx.now(),
+    });
+  }
+
+  /** Drains a revision in the data plane as a task, then records that it is gone. */
+  private retire(serviceUid: string, r: RevisionRecord): Promise<void> {
+    const running = this.retiring.get(r.uid);
+    if (running) return running;
+    this.live.delete(r.uid);
+    const task = (async () => {
+      try {
+        await this.ctx.deps.dataPlane.retireRevision(r.name);
+        if (!this.disposed) this.ctx.repo.setRevisionDp(r.uid, 'retired');
+      } catch (err) {
+        this.ctx.deps.logger.error(
+          { err, revision: r.name },
+          'data plane failed to retire a revision; will retry',
+        );
+        if (!this.disposed) this.ctx.deps.clock.setTimeout(() => this.enqueue(serviceUid), RETRY_MS);
+      }
+    })().finally(() => {
+      this.retiring.delete(r.uid);
+      this.checkIdle();
+    });
+    this.retiring.set(r.uid, task);
+    return task;
+  }
+
+  /** Deletion: stop routing, drain every revision, then forget the service and finish its operations. */
+  private async teardown(s: ServiceRecord, revs: RevisionRecord[]): Promise<void> {
+    this.ctx.deps.dataPlane.removeRoutes(s.projectId, s.region, s.name);
+    await Promise.allSettled(revs.map((r) => this.starting.get(r.uid)));
+    const current = this.ctx.repo.revisions(s.uid);
+    await Promise.all(current.filter((r) => r.dp === 'active').map((r) => this.retire(s.uid, r)));
+    if (this.disposed) return;
+    if (this.ctx.repo.revisions(s.uid).some((r) => r.dp === 'active')) return; // a retire failed; retried later
+    const name = serviceName(s.projectId, s.region, s.name);
+    await this.ctx.deps.iam
+      .deletePolicy(name)
+      .catch((err: unknown) => this.ctx.deps.logger.warn({ err }, 'policy cleanup failed'));
+    if (this.disposed) return;
+    this.ctx.repo.tx(() => {
+      for (const op of this.ctx.ops.pending(s.uid))
+        this.ctx.finishOp(op, opResult(s, undefined, op, this.ctx.now()));
+      this.ctx.repo.remove(s.uid);
+    });
+    for (const r of revs) this.live.delete(r.uid);
+  }
+}
