@@ -6,7 +6,7 @@ import { usePlatform } from './harness.ts';
 const REGION = 'us-central1';
 
 describe('a scheduler job calling a private tarmac service (real engine, ingress, invoker check)', () => {
-  it('gets in with the job service account token; with the role removed the history records 403', async () => {
+  it('gets in with the job service account token; with the role removed the history records 403', { timeout: 180_000 }, async () => {
     const p = await usePlatform();
     const { projectId, projectNumber } = defaultProject(p);
     const service = 'cron-target';

@@ -7,7 +7,7 @@ import { usePlatform } from '../harness.ts';
 import { cliEnv, runTarmac } from './run-tarmac.ts';
 
 describe('tarmac scheduler jobs (CLI against a running tarmac)', () => {
-  it('creates, describes, lists, updates, pauses, resumes, runs and deletes an HTTP job', async () => {
+  it('creates, describes, lists, updates, pauses, resumes, runs and deletes an HTTP job', { timeout: 240_000 }, async () => {
     const p = await usePlatform();
     const target = await new Target(new SystemClock()).start();
     try {
