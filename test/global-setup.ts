@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../src/config/index.ts';
 import { createLogger } from '../src/shared/index.ts';
 import { bootstrapImages, connectEngine } from '../src/runtime/index.ts';
+import { ensureBusyboxImage } from './busybox-image.ts';
 
 /**
  * Runs once before all test files: finds the container engine (TARMAC_ENGINE_HOST, DOCKER_HOST,
@@ -26,6 +27,7 @@ export default async function setup(): Promise<() => Promise<void>> {
       if (l.startsWith('mmdebstrap ')) process.stderr.write(`global-setup: ${l}\n`);
     },
   });
+  await ensureBusyboxImage(conn.engine);
   const made = images.filter((i) => i.outcome !== 'present');
   if (made.length > 0) {
     process.stderr.write(
