@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { request } from 'node:http';
 import { usePlatform } from '../harness.ts';
 import { TEST_IMAGE } from '../engine.ts';
-import { cliEnv, runTarmac, spawnTarmac } from './run-tarmac.ts';
+import { cliEnv, runTarmac } from './run-tarmac.ts';
 import { ownerClient } from './identities.ts';
 
 /** GET through the platform's ingress with the service URL's Host (fetch may not set Host; node:http may). */
@@ -93,7 +93,7 @@ describe('tarmac run: deploy and manage services as a user does', () => {
     expect(table.stdout).toBe(`NAME   URL\nhello  ${url}\n`);
     const list = await runTarmac(['run', 'services', 'list'], env);
     expect(list.stdout).toMatch(
-      /^ {3}SERVICE {2}REGION {7}URL {2,}LAST DEPLOYED BY {2,}LAST DEPLOYED AT\n✔  hello {4}us-central1  http/,
+      /^ {3}SERVICE {2}REGION {7}URL {2,}LAST DEPLOYED BY {2,}LAST DEPLOYED AT\n✔ {2}hello {4}us-central1 {2}http/,
     );
     const csv = await runTarmac(
       ['run', 'revisions', 'list', '--format=csv(metadata.name,spec.containers[0].env[0].value)'],
