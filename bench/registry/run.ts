@@ -136,7 +136,7 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 }
 
 async function measure(name: string, reg: { host: string; creds: string[] }, image: string, round: number) {
-  const ref = `docker://${reg.host}/bench-project/img${round}:1`;
+  const ref = `docker://${reg.host}/tarmac-project/bench${round}:1`;
   const dest = reg.creds.length ? ['--dest-creds', reg.creds[0]!] : [];
   const src = reg.creds.length ? ['--src-creds', reg.creds[0]!] : [];
   const push = await timed(() =>
