@@ -68,4 +68,15 @@ describe('registry auth', () => {
     expect(other.status).toBe(403);
     expect((await dev.req('GET', '/v2/_catalog')).json).toEqual({ repositories: [R] });
   });
+
+  it('lets tarmac push base images under library/ with an internal credential; anyone may pull them', async () => {
+    const p = await usePlatform();
+    const { username, password } = await p.registryAuth.internalCredentials(['library/'], ['pull', 'push']);
+    const internal = new RegClient(p.urls.registry, basic(password, username));
+    const digest = await internal.pushBlob('library/python', Buffer.from('base layer'));
+    expect((await internal.req('POST', `/v2/${R}/blobs/uploads/`)).status).toBe(401);
+    const anon = internal.as(undefined);
+    expect((await anon.req('HEAD', `/v2/library/python/blobs/${digest}`)).status).toBe(200);
+    expect((await anon.req('POST', '/v2/library/python/blobs/uploads/')).status).toBe(401);
+  });
 });
