@@ -19,8 +19,8 @@ import { ServicesControlPlane, imageResolverFor, servicesIamOf } from './service
 import { createBuildService, type BuildService } from './build/index.ts';
 import { Iam } from './iam/index.ts';
 import { Scheduler } from './scheduler/index.ts';
-import { Serving } from './serving/index.ts';
-import { connectEngine, removeOrphans, type ContainerEngine } from './runtime/index.ts';
+import { Serving, type RequestRecord } from './serving/index.ts';
+import { connectEngine, publishBaseImages, removeOrphans, type ContainerEngine } from './runtime/index.ts';
 import { FsBlobStore, Registry, RegistryAuth, createRegistryHandler } from './registry/index.ts';
 import {
   DisposeStack,
@@ -120,6 +120,13 @@ export class Platform {
       invokeAuthorizer: this.iam.invokeAuthorizer,
       instanceRegistry: this.iam,
       metadataPort: () => this.iam.metadataAddress.port,
+      onSystemLog: (rev, severity, text) => {
+        const s = this.serving.revisionSpec(rev);
+        if (!s) return;
+        const res = { project: s.project, service: s.service, revision: s.name, location: s.region };
+        this.telemetry.systemEvent(res, severity, text);
+      },
+      onRequest: process.env.TARMAC_REQUEST_LOGS === 'off' ? undefined : (r) => this.logRequest(r),
     });
     this.blobStore = new FsBlobStore(this.paths.blobs);
     this.registry = new Registry({
@@ -148,6 +155,48 @@ export class Platform {
       clock: this.clock,
       logger: this.logger,
     });
+  }
+
+  /** One finished ingress request: its request log entry and the request metrics. */
+  private logRequest(r: RequestRecord): void {
+    const s = this.serving.revisionSpec(r.revision);
+    if (!s) return;
+    const m = this.telemetry.metrics;
+    m.requests.inc({
+      service: r.service,
+      revision: r.revision,
+      code_class: `${Math.floor(r.status / 100)}xx`,
+    });
+    m.requestLatency.observe({ service: r.service, revision: r.revision }, r.latencyMs / 1000);
+    const res = { project: s.project, service: s.service, revision: s.name, location: s.region };
+    const trace = r.trace?.split('/')[0];
+    this.telemetry.request(
+      res,
+      {
+        requestMethod: r.method,
+        requestUrl: r.url,
+        status: r.status,
+        responseSize: String(r.responseSize),
+        ...(r.userAgent ? { userAgent: r.userAgent } : {}),
+        remoteIp: r.remoteIp,
+        latency: `${(r.latencyMs / 1000).toFixed(6)}s`,
+      },
+      {
+        ...(trace ? { trace: `projects/${s.project}/traces/${trace}` } : {}),
+        ...(r.instanceId ? { instanceId: r.instanceId } : {}),
+        coldStart: r.waited,
+      },
+    );
+  }
+
+  /**
+   * Copies the bootstrapped base images (`tarmac images bootstrap`) into the registry under
+   * library/NAME:TAG, so the registry can serve as the engine's docker.io mirror
+   * (runtime's dockerHubMirrorConf with this registry's host).
+   */
+  async publishBaseImages(): Promise<{ ref: string; digest: string }[]> {
+    const auth = await this.registryAuth.internalCredentials(['library/'], ['pull', 'push']);
+    return publishBaseImages(this.servingEngine(), `127.0.0.1:${this.listeners.registry.port}`, auth);
   }
 
   private servingEngine(): ContainerEngine {

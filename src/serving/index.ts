@@ -8,4 +8,4 @@ export {
   type ScalingDecision,
 } from './autoscaler.ts';
 export { parseHost, serviceHost, serviceUrl } from './hosts.ts';
-export { MAX_BODY_BYTES } from './proxy.ts';
+export { MAX_BODY_BYTES, type RequestHook, type RequestRecord } from './proxy.ts';

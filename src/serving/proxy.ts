@@ -32,6 +32,26 @@ function bodiless(req: IncomingMessage): boolean {
  * One proxied request: waits for a slot, streams the body both ways without buffering, enforces the
  * revision's timeout and the body limit, and always returns its slot exactly once.
  */
+/** What the ingress reports once per finished request (request logs and metrics). */
+export interface RequestRecord {
+  revision: string;
+  service: string;
+  method: string;
+  url: string;
+  status: number;
+  latencyMs: number;
+  responseSize: number;
+  userAgent: string | undefined;
+  remoteIp: string;
+  instanceId: string | undefined;
+  /** True when the request waited for an instance (a cold start or a full revision). */
+  waited: boolean;
+  /** Trace header as sent: X-Cloud-Trace-Context or traceparent. */
+  trace: string | undefined;
+}
+
+export type RequestHook = (r: RequestRecord) => void;
+
 export class ProxyCall implements Waiter {
   cancelled = false;
   timer: TimerHandle | undefined;
@@ -44,15 +64,42 @@ export class ProxyCall implements Waiter {
   private attempts = 0;
   private bodyBytes = 0;
   private readonly bodyless: boolean;
+  private readonly startedAt: number;
+  private waited = false;
+  private servedBy: string | undefined;
 
   constructor(
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
     private readonly rev: Revision,
     private readonly clock: Clock,
+    private readonly onDone?: RequestHook,
   ) {
     this.bodyless = bodiless(req);
+    this.startedAt = onDone ? performance.now() : 0;
     res.on('close', this.onClientClose);
+  }
+
+  /** Reports the finished request to the hook (called once, when the response closes). */
+  private report(): void {
+    const req = this.req;
+    const h = req.headers;
+    const len = this.res.getHeader('content-length');
+    const tc = h['x-cloud-trace-context'] ?? h.traceparent;
+    this.onDone?.({
+      revision: this.rev.spec.name,
+      service: this.rev.spec.service,
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      status: this.res.statusCode,
+      latencyMs: performance.now() - this.startedAt,
+      responseSize: len === undefined ? 0 : Number(len),
+      userAgent: h['user-agent'],
+      remoteIp: req.socket.remoteAddress ?? '',
+      instanceId: this.servedBy,
+      waited: this.waited,
+      trace: typeof tc === 'string' ? tc : undefined,
+    });
   }
 
   start(): void {
@@ -72,6 +119,7 @@ export class ProxyCall implements Waiter {
     if (inst) return this.grant(inst);
     this.cancelled = false;
     this.inQueue = true;
+    this.waited = true;
     this.rev.wait(this);
   }
 
@@ -88,6 +136,7 @@ export class ProxyCall implements Waiter {
       return;
     }
     this.inst = inst;
+    this.servedBy = inst.id;
     this.attempts++;
     const req = this.req;
     const headers = upstreamHeaders(req.headers, req.socket.remoteAddress ?? '');
@@ -176,6 +225,7 @@ export class ProxyCall implements Waiter {
   };
 
   private readonly onClientClose = (): void => {
+    if (this.onDone) this.report();
     if (this.finished) return;
     // The client went away: cancel the upstream request (or the wait) and free the slot.
     this.leaveQueue();

@@ -22,7 +22,7 @@ import { parseHost, serviceHost, serviceUrl, type HostKey } from './hosts.ts';
 import { HostsFile } from './hostsfile.ts';
 import { KIND_INSTANCE, type InstanceRegistry, type LauncherDeps, type Severity } from './launcher.ts';
 import type { Instance } from './instance.ts';
-import { ProxyCall, sendError } from './proxy.ts';
+import { ProxyCall, sendError, type RequestHook } from './proxy.ts';
 import { Revision, type RevisionOptions } from './revision.ts';
 import { RouteTable, pickRevision, type CompiledRoute } from './routes.ts';
 import { UpgradeCall, rejectUpgrade } from './upgrade.ts';
@@ -48,6 +48,8 @@ export interface ServingOptions {
   metadataPort?: () => number | undefined;
   /** Receives every system log line (instance started, OOM, probe failures). */
   onSystemLog?: (revision: string, severity: Severity, text: string) => void;
+  /** Receives every proxied request once it finished (request logs, metrics); keep it cheap. */
+  onRequest?: RequestHook;
 }
 
 const HOST_CACHE_LIMIT = 4096;
@@ -155,6 +157,11 @@ export class Serving implements DataPlane {
       else if (i.state === 'draining') out.draining++;
     }
     return out;
+  }
+
+  /** The runtime spec of a live revision (telemetry maps revision names to log resources). */
+  revisionSpec(revision: string): RevisionRuntimeSpec | undefined {
+    return this.revisions.get(revision)?.spec;
   }
 
   /** Recent system log lines of a revision ("SEVERITY text"), oldest first. */
@@ -309,7 +316,7 @@ export class Serving implements DataPlane {
   readonly handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
     this.admit(
       req,
-      (rev) => new ProxyCall(req, res, rev, this.o.clock).start(),
+      (rev) => new ProxyCall(req, res, rev, this.o.clock, this.o.onRequest).start(),
       (status, message) => {
         if (status === 404 && req.url === '/healthz' && !this.hostKey(req.headers.host ?? '')) {
           return sendError(res, 200, 'ok');
