@@ -24,9 +24,31 @@ export class UsageError extends Error {}
 /** `tarmac serve`: load config, start, print where things are, drain on SIGINT/SIGTERM. */
 export async function serve(argv: string[]): Promise<void> {
   const config = loadConfig({ flags: parseServeFlags(argv) });
+  // Signal handlers come first: a SIGTERM during startup (or right after the banner) must drain,
+  // not kill the process with an engine or containers half set up.
+  const run: { stopping?: string; dispose?: () => Promise<void> } = {};
+  const drain = (): void => {
+    process.stdout.write(`received ${run.stopping ?? 'signal'}, draining...\n`);
+    run.dispose!().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        process.stderr.write(`error while stopping: ${String(e)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  const stop = (signal: string): void => {
+    if (run.stopping) return;
+    run.stopping = signal;
+    if (run.dispose) drain();
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
   // Imported here so CLI commands do not pay for loading the server.
   const { startPlatform } = await import('./platform.ts');
   const platform = await startPlatform(config);
+  run.dispose = () => platform.dispose();
+  if (run.stopping) return drain();
   const u = platform.urls;
   process.stdout.write(
     [
@@ -37,21 +59,6 @@ export async function serve(argv: string[]): Promise<void> {
       '',
     ].join('\n'),
   );
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write(`received ${signal}, draining...\n`);
-    platform.dispose().then(
-      () => process.exit(0),
-      (e: unknown) => {
-        process.stderr.write(`error while stopping: ${String(e)}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
 /** Entry for bin/tarmac: local commands here, everything else goes to the CLI. */

@@ -9,6 +9,7 @@ import {
   cloudBuildRoutes,
   createApiServer,
   iamRoutes,
+  schedulerRoutes,
   loggingRoutes,
   runV1Routes,
   runV2Routes,
@@ -17,15 +18,16 @@ import {
 import { ServicesControlPlane, imageResolverFor, servicesIamOf } from './services/index.ts';
 import { createBuildService, type BuildService } from './build/index.ts';
 import { Iam } from './iam/index.ts';
+import { Scheduler } from './scheduler/index.ts';
 import { Serving } from './serving/index.ts';
 import { connectEngine, removeOrphans, type ContainerEngine } from './runtime/index.ts';
+import { FsBlobStore, Registry, RegistryAuth, createRegistryHandler } from './registry/index.ts';
 import {
   DisposeStack,
   SystemClock,
   closeServer,
   createLogger,
   listen,
-  sendJson,
   uuid,
   type Clock,
   type Logger,
@@ -56,8 +58,14 @@ export class Platform {
   readonly telemetry: Telemetry;
   /** Identity: projects, accounts, policies, tokens, metadata server (see src/iam/README.md). */
   readonly iam: Iam;
+  /** Cloud Scheduler jobs: durable cron loop and HTTP invoker (see src/scheduler/README.md). */
+  readonly scheduler: Scheduler;
   /** Data plane: instances, autoscaling and the ingress proxy (see src/serving/README.md). */
   readonly serving: Serving;
+  /** The built-in OCI registry (see src/registry/README.md); served on the registry listener. */
+  readonly registry: Registry;
+  readonly registryAuth: RegistryAuth;
+  private readonly blobStore: FsBlobStore;
   /** Cloud Build: source uploads, the build queue and runner, logs (see src/build/README.md). */
   readonly builds: BuildService;
   /** Services control plane: Cloud Run Admin API state, revisions, operations, reconciler (src/services). */
@@ -93,6 +101,13 @@ export class Platform {
       apiUrl: () => this.urls.api,
       metadata: { host: config.bind, port: config.ports.metadata },
     });
+    this.scheduler = new Scheduler({
+      db: this.db,
+      clock: this.clock,
+      logger: this.logger,
+      minter: this.iam,
+      internalRoute: (url) => this.internalRoute(url),
+    });
     this.serving = new Serving({
       engine: () => this.servingEngine(),
       clock: this.clock,
@@ -106,6 +121,14 @@ export class Platform {
       instanceRegistry: this.iam,
       metadataPort: () => this.iam.metadataAddress.port,
     });
+    this.blobStore = new FsBlobStore(this.paths.blobs);
+    this.registry = new Registry({
+      db: this.db,
+      store: this.blobStore,
+      clock: this.clock,
+      logger: this.logger,
+    });
+    this.registryAuth = new RegistryAuth({ authorizer: this.iam, clock: this.clock });
     this.builds = createBuildService({
       config,
       paths: this.paths,
@@ -156,6 +179,7 @@ export class Platform {
     const api = createApiServer(this.routeModules(), this.logger);
     const ingress = createServer(this.serving.handleRequest);
     ingress.on('upgrade', this.serving.handleUpgrade);
+    await this.blobStore.init();
     const registry = createServer(this.registryHandler());
     // Disposed after the ingress listener has closed: instances drain once no request can arrive.
     this.stack.push(() => this.serving.dispose());
@@ -168,10 +192,14 @@ export class Platform {
     this.serving.start(addrs.ingress.port);
     await this.iam.start();
     this.stack.push(() => this.iam.dispose());
+    await this.registry.start();
+    this.stack.push(() => this.registry.dispose());
     this.builds.start();
     this.stack.push(() => this.builds.dispose());
     this.services.start();
     this.stack.push(() => this.services.dispose());
+    this.scheduler.start();
+    this.stack.push(() => this.scheduler.dispose());
   }
 
   dispose(): Promise<void> {
@@ -204,14 +232,24 @@ export class Platform {
       runV2Routes(this.services),
       runV1Routes(this.services, this.config.defaultRegion),
       loggingRoutes(this.iam, this.telemetry, this.config.defaultProject),
+      schedulerRoutes(this.scheduler, this.iam),
     ];
   }
 
+  /** Service URLs (SERVICE-NUMBER.REGION.<domain>) go to the ingress; other URLs are called directly. */
+  private internalRoute(url: URL): { origin: string; headers: Record<string, string> } | undefined {
+    const host = url.hostname.toLowerCase();
+    if (!host.endsWith(`.${this.config.domain}`) || !this.addrs) return undefined;
+    return { origin: this.urls.ingress, headers: {} };
+  }
+
   private registryHandler(): RequestListener {
-    return (req, res) => {
-      if (req.url === '/healthz') return sendJson(res, 200, { status: 'ok' });
-      sendJson(res, 404, { errors: [{ code: 'UNSUPPORTED', message: 'registry not available' }] });
-    };
+    return createRegistryHandler({
+      registry: this.registry,
+      auth: this.registryAuth,
+      logger: this.logger,
+      defaultHost: () => new URL(this.urls.registry).host,
+    });
   }
 }
 

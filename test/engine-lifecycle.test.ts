@@ -51,7 +51,8 @@ function installationId(home: string): string {
   }
 }
 
-describe('engine lifecycle of the platform', () => {
+// Real processes and the real engine on a shared, slow machine: generous time limits.
+describe('engine lifecycle of the platform', { timeout: 180_000 }, () => {
   it('gives the platform the real engine and removes only its own orphans on start', async () => {
     const home = tempHome();
     const first = await usePlatform({ home });
@@ -97,7 +98,7 @@ describe('engine lifecycle of the platform', () => {
   });
 });
 
-describe('engine provisioning (real podman, own socket)', () => {
+describe('engine provisioning (real podman, own socket)', { timeout: 120_000 }, () => {
   it('starts its own podman service under TARMAC_HOME when no engine is found, and stops it on dispose', async () => {
     const home = tempHome();
     const config = loadConfig({ env: {}, overrides: { home, engine: { host: '', provision: true } } });

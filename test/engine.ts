@@ -19,5 +19,7 @@ export function testEngine(): DockerEngine {
   return shared;
 }
 
-/** A small image with sh, sleep, head and friends, present in the test engine. */
-export const TEST_IMAGE = process.env.TARMAC_TEST_IMAGE ?? 'localhost/bbtest:latest';
+/** Bootstrapped by test/global-setup.ts (tarmac images bootstrap): sh, sleep, coreutils. */
+export const TEST_IMAGE = 'docker.io/library/debian:bookworm-slim';
+/** Bootstrapped too: Debian's python3 with pip, Flask, gunicorn (`FROM python:3.11-slim` builds offline). */
+export const PYTHON_IMAGE = 'docker.io/library/python:3.11-slim';

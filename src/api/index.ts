@@ -3,4 +3,5 @@ export { cloudBuildRoutes, type CloudBuildRoutesOptions } from './cloudbuild.ts'
 export { iamRoutes } from './iam-routes.ts';
 export { runV2Routes } from './run-v2.ts';
 export { runV1Routes } from './run-v1.ts';
+export { schedulerRoutes } from './scheduler.ts';
 export { loggingRoutes } from './logging.ts';

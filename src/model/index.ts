@@ -1,5 +1,6 @@
 export * from './auth.ts';
 export * from './serving.ts';
+export * from './scheduler.ts';
 export * from './build.ts';
 export * from './run-types.ts';
 export * from './quantity.ts';

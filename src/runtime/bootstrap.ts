@@ -114,6 +114,8 @@ async function rootfs(
     '--mode=root',
     '--format=tar',
     ...(r.packages.length > 0 ? [`--include=${r.packages.join(',')}`] : []),
+    // unsafe-io: no fsync per file (the tarball is written once at the end); not part of the recipe.
+    '--dpkgopt=force-unsafe-io',
     ...SLIM_DPKG_OPTIONS.map((o) => `--dpkgopt=${o}`),
     ...r.customize.map((c) => `--customize-hook=${c}`),
     r.suite,

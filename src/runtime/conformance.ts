@@ -98,26 +98,32 @@ export function engineConformance(t: ConformanceTarget): void {
       expect(Number.isNaN(Date.parse(lines[0]!.time))).toBe(false);
     });
 
-    it('publishes the port on 127.0.0.1 and passes env', async () => {
-      const id = await engine.create({
-        name: name(),
-        image: t.httpImage,
-        labels,
-        ...t.programs.http,
-        env: { PORT: '8080', NAME: 'Conformance' },
-        port: 8080,
-        memoryBytes: 256 * 1024 * 1024,
-      });
-      await engine.start(id);
-      const st = await engine.inspect(id);
-      expect(st.running).toBe(true);
-      expect(st.hostPort).toBeGreaterThan(0);
-      const body = await until('http answer', async () => {
-        const res = await fetch(`http://127.0.0.1:${st.hostPort}/`).catch(() => undefined);
-        return res?.status === 200 ? res.text() : undefined;
-      });
-      expect(body).toContain('Hello Conformance!');
-    });
+    it(
+      'publishes the port on 127.0.0.1 and passes env',
+      async () => {
+        const id = await engine.create({
+          name: name(),
+          image: t.httpImage,
+          labels,
+          ...t.programs.http,
+          env: { PORT: '8080', NAME: 'Conformance' },
+          port: 8080,
+          memoryBytes: 256 * 1024 * 1024,
+        });
+        await engine.start(id);
+        const st = await engine.inspect(id);
+        expect(st.running).toBe(true);
+        expect(st.hostPort).toBeGreaterThan(0);
+        const body = await until('http answer', async () => {
+          const res = await fetch(`http://127.0.0.1:${st.hostPort}/`, {
+            signal: AbortSignal.timeout(3000),
+          }).catch(() => undefined);
+          return res?.status === 200 ? res.text() : undefined;
+        });
+        expect(body).toContain('Hello Conformance!');
+      },
+      t.slowBuildMs,
+    );
 
     it('stops with SIGTERM well before the grace period when the program exits on it', async () => {
       const id = await run(t.programs.sleep);
@@ -223,7 +229,9 @@ export function engineConformance(t: ConformanceTarget): void {
           await engine.start(id);
           const port = (await engine.inspect(id)).hostPort!;
           const body = await until('hello-python answer', async () => {
-            const res = await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined);
+            const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(3000) }).catch(
+              () => undefined,
+            );
             return res?.status === 200 ? res.text() : undefined;
           });
           expect(body).toMatch(/^Hello World! service=hello/);

@@ -20,6 +20,8 @@ export class Instance {
   readonly createdAt: number;
   readyAt = 0;
   exit: InstanceExit | undefined;
+  /** The engine reported an OOM kill inside the container. */
+  oomSeen = false;
   /** The container create/start/probe in progress; settles once. */
   launching: Promise<void> | undefined;
   /** Set once teardown began, so the container and address are released once. */

@@ -62,14 +62,22 @@ export function startupProbe(spec: RevisionRuntimeSpec): ProbeSpec {
   );
 }
 
-/** One probe attempt against the instance's upstream. */
-export function probeOnce(probe: ProbeSpec, hostPort: number, timeoutMs: number): Promise<boolean> {
+/** One probe attempt against the instance's upstream; `cal` carries the TCP hold calibration. */
+export async function probeOnce(
+  probe: ProbeSpec,
+  hostPort: number,
+  timeoutMs: number,
+  cal: { maxCloseMs: number } = { maxCloseMs: 0 },
+): Promise<boolean> {
   if (probe.httpGet) {
     const headers: Record<string, string> = {};
     for (const h of probe.httpGet.httpHeaders ?? []) headers[h.name] = h.value;
     return httpProbe(hostPort, probe.httpGet.path || '/', headers, timeoutMs);
   }
-  return tcpProbe(hostPort, timeoutMs);
+  const hold = Math.min(1000, Math.max(100, 3 * cal.maxCloseMs));
+  const r = await tcpProbe(hostPort, timeoutMs, hold);
+  cal.maxCloseMs = Math.max(cal.maxCloseMs, r.closedAfterMs);
+  return r.ok;
 }
 
 function startupError(reason: string, message: string): TarmacError {
@@ -130,10 +138,11 @@ async function waitStartup(spec: RevisionRuntimeSpec, inst: Instance, deps: Laun
   );
   if (probe.initialDelaySeconds > 0) await sleep(clock, probe.initialDelaySeconds * 1000);
   let lastInspect = started;
+  const cal = { maxCloseMs: 0 };
   for (let attempt = 0; ; attempt++) {
     if (inst.state !== 'starting') throw startupError('RETIRED', 'the revision was retired while starting');
     checkExit(spec, inst);
-    if (await probeOnce(probe, inst.hostPort, Math.min(probe.timeoutSeconds * 1000, 2000))) return;
+    if (await probeOnce(probe, inst.hostPort, Math.min(probe.timeoutSeconds * 1000, 2000), cal)) return;
     checkExit(spec, inst);
     const now = clock.now();
     if (now - started >= budget) {

@@ -6,6 +6,7 @@ import type { Revision, Waiter } from './revision.ts';
 
 /** Largest request body accepted over HTTP/1 (Cloud Run's limit); larger gets 413. */
 export const MAX_BODY_BYTES = 32 * 1024 * 1024;
+const RETRIES = 5;
 
 /** Writes a short plain-text error unless the response already started; then cuts it. */
 export function sendError(res: ServerResponse, status: number, message: string): void {
@@ -152,10 +153,13 @@ export class ProxyCall implements Waiter {
       this.res.destroy();
       return;
     }
-    // A reset before any response on a bodiless request is safe to retry once (stale keep-alive
-    // socket, or an instance that had just started listening).
-    if (this.bodyless && this.attempts === 1 && inst && !inst.exit && err.code === 'ECONNRESET') {
-      this.acquire();
+    // A reset before any response on a bodiless request is safe to retry (a stale keep-alive
+    // socket, or an instance whose app had not quite started listening): a cold start never 502s.
+    if (this.bodyless && this.attempts <= RETRIES && inst && !inst.exit && err.code === 'ECONNRESET') {
+      if (this.attempts === 1) return this.acquire();
+      this.clock.setTimeout(() => {
+        if (!this.finished) this.acquire();
+      }, 200);
       return;
     }
     if (!inst) return this.fail(502, 'The instance could not be reached.');

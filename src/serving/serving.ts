@@ -146,6 +146,17 @@ export class Serving implements DataPlane {
     this.o.onSystemLog?.(revision, severity, text);
   }
 
+  /** Instances of a revision by state (tests, metrics, the console). */
+  instanceCounts(revision: string): { starting: number; ready: number; draining: number } {
+    const out = { starting: 0, ready: 0, draining: 0 };
+    for (const i of this.revisions.get(revision)?.instances ?? []) {
+      if (i.state === 'starting') out.starting++;
+      else if (i.state === 'ready') out.ready++;
+      else if (i.state === 'draining') out.draining++;
+    }
+    return out;
+  }
+
   /** Recent system log lines of a revision ("SEVERITY text"), oldest first. */
   systemLogs(revision: string): string[] {
     return [...(this.logs.get(revision) ?? [])];

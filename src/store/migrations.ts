@@ -5,7 +5,9 @@
 import { buildMigrations } from './build-migrations.ts';
 import { iamMigrations } from './iam-migrations.ts';
 import { servicesMigrations } from './services-migrations.ts';
+import { registryMigrations } from './registry-migrations.ts';
 import { telemetryMigrations } from './telemetry-migrations.ts';
+import { schedulerMigrations } from './scheduler-migrations.ts';
 
 export interface Migration {
   id: number;
@@ -24,7 +26,9 @@ const core: Migration[] = [
 export const MIGRATIONS: readonly Migration[] = [
   ...core,
   ...iamMigrations,
+  ...registryMigrations,
   ...buildMigrations,
   ...servicesMigrations,
   ...telemetryMigrations,
+  ...schedulerMigrations,
 ];

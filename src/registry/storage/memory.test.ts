@@ -1,0 +1,4 @@
+import { MemoryBlobStore } from './memory.ts';
+import { blobStoreSuite } from './suite.ts';
+
+blobStoreSuite('memory', async () => new MemoryBlobStore());

@@ -1,0 +1,202 @@
+import { performance } from 'node:perf_hooks';
+import { Agent, request } from 'undici';
+import type { TokenMinter } from '../model/index.ts';
+import { TarmacError, isTarmacError, type Clock, type StatusCode } from '../shared/index.ts';
+import { DEFAULT_SCOPE, type JobSpec } from './job.ts';
+import { formatTime } from './time.ts';
+
+/**
+ * Where a URL on tarmac's own domain goes: the ingress origin to connect to, and the headers that
+ * mark the request as internal traffic (only tarmac knows them). Undefined for any other URL.
+ */
+export type InternalRoute = (url: URL) => { origin: string; headers: Record<string, string> } | undefined;
+
+export interface AttemptRequest {
+  jobName: string;
+  jobId: string;
+  /** The run's schedule time; the X-CloudScheduler-ScheduleTime header of every attempt of the run. */
+  scheduleTime: number;
+  timeZone: string;
+  target: JobSpec['httpTarget'];
+  deadlineMs: number;
+}
+
+export interface AttemptOutcome {
+  ok: boolean;
+  httpStatus?: number;
+  code: StatusCode | 'OK';
+  message: string;
+  start: number;
+  end: number;
+  latencyMs: number;
+}
+
+export interface InvokerOptions {
+  clock: Clock;
+  minter?: TokenMinter;
+  internalRoute?: InternalRoute;
+  /** Connections per origin (keep-alive pool). */
+  connections?: number;
+}
+
+const REPLACED =
+  /^(host|content-length|user-agent|x-cloudscheduler.*|x-google-.*|x-appengine-.*|connection|transfer-encoding)$/i;
+const TOKEN_MARGIN_MS = 5 * 60_000;
+
+/** Sends one attempt of a job's HTTP target, as Cloud Scheduler does; never throws. */
+export class HttpInvoker {
+  private readonly agent: Agent;
+  private readonly tokens = new Map<string, { token: string; expiresAt: number }>();
+  private readonly inflight = new Set<AbortController>();
+
+  constructor(private readonly opts: InvokerOptions) {
+    this.agent = new Agent({ connections: opts.connections ?? 128, keepAliveTimeout: 30_000 });
+  }
+
+  async attempt(req: AttemptRequest): Promise<AttemptOutcome> {
+    const { clock } = this.opts;
+    const start = clock.now();
+    const t0 = performance.now();
+    const done = (o: Omit<AttemptOutcome, 'start' | 'end' | 'latencyMs'>): AttemptOutcome => ({
+      ...o,
+      start,
+      end: clock.now(),
+      latencyMs: performance.now() - t0,
+    });
+    const ac = new AbortController();
+    this.inflight.add(ac);
+    const timer = clock.setTimeout(() => ac.abort('deadline'), req.deadlineMs);
+    try {
+      const { url, headers } = await this.prepare(req);
+      const t = req.target;
+      const res = await request(url, {
+        method: t.httpMethod,
+        headers,
+        body: t.body ? Buffer.from(t.body, 'base64') : undefined,
+        dispatcher: this.agent,
+        signal: ac.signal,
+        maxRedirections: 10,
+      });
+      await res.body.dump({ limit: 1 << 20 }).catch(() => undefined);
+      const ok = res.statusCode >= 200 && res.statusCode < 300;
+      return done({
+        ok,
+        httpStatus: res.statusCode,
+        code: ok ? 'OK' : codeOfHttp(res.statusCode),
+        message: ok ? '' : `the target answered HTTP ${res.statusCode}`,
+      });
+    } catch (e) {
+      if (ac.signal.aborted) {
+        return ac.signal.reason === 'deadline'
+          ? done({
+              ok: false,
+              code: 'DEADLINE_EXCEEDED',
+              message: `attempt deadline of ${req.deadlineMs / 1000}s exceeded`,
+            })
+          : done({ ok: false, code: 'CANCELLED', message: 'tarmac stopped while the attempt was in flight' });
+      }
+      if (isTarmacError(e)) return done({ ok: false, code: e.code, message: e.message });
+      const err = e as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+      const why = err.cause?.code ?? err.code ?? '';
+      return done({
+        ok: false,
+        code: 'UNAVAILABLE',
+        message: `request failed: ${why} ${err.cause?.message ?? err.message ?? ''}`.trim(),
+      });
+    } finally {
+      clock.clearTimeout(timer);
+      this.inflight.delete(ac);
+    }
+  }
+
+  /** Aborts every attempt in flight (they end as CANCELLED). */
+  abortAll(): void {
+    for (const ac of this.inflight) ac.abort('shutdown');
+  }
+
+  async close(): Promise<void> {
+    this.abortAll();
+    await this.agent.close().catch(() => undefined);
+  }
+
+  private async prepare(req: AttemptRequest): Promise<{ url: string; headers: Record<string, string> }> {
+    const t = req.target;
+    const target = new URL(t.uri);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(t.headers)) if (!REPLACED.test(k)) headers[k.toLowerCase()] = v;
+    if (t.body && headers['content-type'] === undefined) headers['content-type'] = 'application/octet-stream';
+    headers['user-agent'] = 'Google-Cloud-Scheduler';
+    headers['x-cloudscheduler'] = 'true';
+    headers['x-cloudscheduler-jobname'] = req.jobId;
+    headers['x-cloudscheduler-scheduletime'] = formatTime(req.scheduleTime, req.timeZone);
+    const auth = await this.authorization(t);
+    if (auth) headers.authorization = auth;
+    const internal = this.opts.internalRoute?.(target);
+    if (!internal) return { url: target.href, headers };
+    return {
+      url: new URL(`${target.pathname}${target.search}`, internal.origin).href,
+      headers: { ...headers, ...internal.headers, host: target.host },
+    };
+  }
+
+  private async authorization(t: JobSpec['httpTarget']): Promise<string | undefined> {
+    const tok = t.oidcToken ?? t.oauthToken;
+    if (!tok) return undefined;
+    const minter = this.opts.minter;
+    if (!minter)
+      throw new TarmacError('FAILED_PRECONDITION', 'no token minter is configured', { reason: 'NO_MINTER' });
+    const now = this.opts.clock.now();
+    const key = t.oidcToken
+      ? `id\n${tok.serviceAccountEmail}\n${t.oidcToken.audience || t.uri}`
+      : `at\n${tok.serviceAccountEmail}\n${t.oauthToken?.scope || DEFAULT_SCOPE}`;
+    const hit = this.tokens.get(key);
+    if (hit && hit.expiresAt - TOKEN_MARGIN_MS > now) return `Bearer ${hit.token}`;
+    let minted: { token: string; expiresAt: number };
+    if (t.oidcToken) {
+      const token = await minter.idToken(tok.serviceAccountEmail, t.oidcToken.audience || t.uri, {
+        includeEmail: true,
+      });
+      minted = { token, expiresAt: jwtExpiry(token) ?? now };
+    } else {
+      minted = await minter.accessToken(
+        tok.serviceAccountEmail,
+        (t.oauthToken?.scope || DEFAULT_SCOPE).split(/\s+/),
+      );
+    }
+    this.tokens.set(key, minted);
+    return `Bearer ${minted.token}`;
+  }
+}
+
+function jwtExpiry(jwt: string): number | undefined {
+  try {
+    const payload = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+      exp?: number;
+    };
+    return typeof payload.exp === 'number' ? payload.exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Google's mapping of an HTTP status onto a canonical code, for a job's status and history. */
+export function codeOfHttp(status: number): StatusCode {
+  const known: Record<number, StatusCode> = {
+    400: 'INVALID_ARGUMENT',
+    401: 'UNAUTHENTICATED',
+    403: 'PERMISSION_DENIED',
+    404: 'NOT_FOUND',
+    409: 'ABORTED',
+    412: 'FAILED_PRECONDITION',
+    416: 'OUT_OF_RANGE',
+    429: 'RESOURCE_EXHAUSTED',
+    499: 'CANCELLED',
+    501: 'UNIMPLEMENTED',
+    503: 'UNAVAILABLE',
+    504: 'DEADLINE_EXCEEDED',
+  };
+  if (known[status]) return known[status];
+  if (status >= 400 && status < 500) return 'FAILED_PRECONDITION';
+  if (status >= 500) return 'INTERNAL';
+  return 'UNKNOWN';
+}

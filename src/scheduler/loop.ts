@@ -1,0 +1,262 @@
+import { RPC_CODE, type Clock, type Logger, type TimerHandle } from '../shared/index.ts';
+import type { RpcStatus } from '../model/index.ts';
+import { nextAttemptAt } from './backoff.ts';
+import type { HistoryRepo } from './history.ts';
+import type { AttemptOutcome, AttemptRequest } from './invoker.ts';
+import { nextRun } from './next.ts';
+import type { JobRepo, JobRow } from './repo.ts';
+
+/** What the loop needs from the invoker (the HTTP invoker, or a recording one in tests). */
+export interface Attempter {
+  attempt(req: AttemptRequest): Promise<AttemptOutcome>;
+  abortAll(): void;
+}
+
+export interface LoopOptions {
+  repo: JobRepo;
+  history: HistoryRepo;
+  invoker: Attempter;
+  clock: Clock;
+  logger: Logger;
+  /** Most runs claimed per tick; more due runs are claimed on the next turn. */
+  batch?: number;
+  /** How long dispose() lets attempts in flight finish before cancelling them. */
+  drainMs?: number;
+}
+
+interface Claim {
+  row: JobRow;
+  scheduleTime: number;
+  attempt: number;
+  firstAttemptAt: number;
+  manual: boolean;
+}
+
+/**
+ * The durable scheduling loop. SQLite holds each job's next run and its active run; a single timer
+ * is armed for the earliest due time. Claiming a run (or a retry) is committed before its request is
+ * sent, so a restart never sends it again: an attempt that was in flight when the process died is
+ * recorded as ABORTED and only retried if the retry policy allows. A run that fell due while tarmac
+ * was down fires once on start (carrying its own schedule time); the runs between it and now are
+ * skipped, exactly as a run that falls due while the previous one is still running (no overlap).
+ */
+export class SchedulerLoop {
+  private timer: TimerHandle | undefined;
+  private armedAt: number | undefined;
+  private stopped = false;
+  private readonly running = new Set<Promise<void>>();
+  private completions: { claim: Claim; outcome: AttemptOutcome }[] = [];
+  private flushQueued = false;
+  private idleWaiters: (() => void)[] = [];
+  private readonly batch: number;
+
+  constructor(private readonly o: LoopOptions) {
+    this.batch = o.batch ?? 20_000;
+  }
+
+  /** Records attempts cut off by a previous stop, then arms the timer. */
+  start(): void {
+    const now = this.o.clock.now();
+    this.o.repo.tx(() => {
+      for (const row of this.o.repo.inFlight()) {
+        const run = row.run!;
+        const claim: Claim = {
+          row,
+          scheduleTime: run.scheduleTime,
+          attempt: run.attempts,
+          firstAttemptAt: run.firstAttemptAt,
+          manual: false,
+        };
+        this.complete(claim, {
+          ok: false,
+          code: 'ABORTED',
+          message: 'tarmac stopped while this attempt was in flight; its outcome is unknown',
+          start: row.lastAttemptTime ?? now,
+          end: now,
+          latencyMs: now - (row.lastAttemptTime ?? now),
+        });
+      }
+    });
+    this.arm();
+  }
+
+  /** Re-reads the earliest due time after a job changed. */
+  poke(): void {
+    this.arm();
+  }
+
+  /** RunJob: one attempt now, even while a scheduled run is in flight; it does not delay the schedule. */
+  runNow(row: JobRow): void {
+    const now = this.o.clock.now();
+    this.o.repo.manualStarted(row.name, now);
+    this.launch({ row, scheduleTime: now, attempt: 1, firstAttemptAt: now, manual: true });
+  }
+
+  /** Resolves when no attempt is in flight and every outcome is written (tests). */
+  idle(): Promise<void> {
+    if (this.running.size === 0 && this.completions.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  /** Stops arming; lets attempts in flight finish for up to drainMs, then cancels them. */
+  async dispose(): Promise<void> {
+    if (this.stopped) return this.idle();
+    this.stopped = true;
+    if (this.timer) this.o.clock.clearTimeout(this.timer);
+    if (this.running.size > 0) {
+      let cut: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.running]),
+        new Promise<void>((r) => {
+          cut = setTimeout(r, this.o.drainMs ?? 10_000);
+        }),
+      ]);
+      clearTimeout(cut);
+      this.o.invoker.abortAll();
+      await Promise.allSettled([...this.running]);
+    }
+    this.flush();
+  }
+
+  private arm(): void {
+    if (this.stopped) return;
+    const due = this.o.repo.earliestDue();
+    if (due === this.armedAt && this.timer) return;
+    if (this.timer) this.o.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.armedAt = due;
+    if (due === undefined) return;
+    this.timer = this.o.clock.setTimeout(() => {
+      this.timer = undefined;
+      this.armedAt = undefined;
+      this.tick();
+    }, due - this.o.clock.now());
+  }
+
+  private tick(): void {
+    if (this.stopped) return;
+    const { repo, clock } = this.o;
+    const now = clock.now();
+    const rows = repo.due(now, this.batch);
+    const memo = new Map<string, number | null>();
+    const next = (row: JobRow, after: number): number | null => {
+      const key = `${row.spec.schedule}\n${row.spec.timeZone}\n${Math.floor(after / 60_000)}`;
+      let v = memo.get(key);
+      if (v === undefined) memo.set(key, (v = nextRun(row.spec.schedule, row.spec.timeZone, after) ?? null));
+      return v;
+    };
+    const claims: Claim[] = [];
+    repo.tx(() => {
+      for (const row of rows) {
+        if (row.run === null) {
+          const s = row.nextRunAt!;
+          if (repo.claimNew(row.name, s, now, next(row, Math.max(s, now)))) {
+            claims.push({ row, scheduleTime: s, attempt: 1, firstAttemptAt: now, manual: false });
+          }
+        } else if (repo.claimRetry(row.name, row.run.scheduleTime, now)) {
+          const r = row.run;
+          claims.push({
+            row,
+            scheduleTime: r.scheduleTime,
+            attempt: r.attempts + 1,
+            firstAttemptAt: r.firstAttemptAt,
+            manual: false,
+          });
+        }
+      }
+    });
+    for (const c of claims) this.launch(c);
+    if (rows.length >= this.batch) this.timer = clock.setTimeout(() => this.tick(), 0);
+    else this.arm();
+  }
+
+  private launch(c: Claim): void {
+    const { spec } = c.row;
+    const p = this.o.invoker
+      .attempt({
+        jobName: c.row.name,
+        jobId: c.row.name.slice(c.row.name.lastIndexOf('/') + 1),
+        scheduleTime: c.scheduleTime,
+        timeZone: spec.timeZone,
+        target: spec.httpTarget,
+        deadlineMs: spec.attemptDeadlineMs,
+      })
+      .then((outcome) => {
+        this.completions.push({ claim: c, outcome });
+        this.queueFlush();
+      })
+      .finally(() => {
+        this.running.delete(p);
+        this.queueFlush();
+      });
+    this.running.add(p);
+  }
+
+  private queueFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    setImmediate(() => {
+      this.flushQueued = false;
+      this.flush();
+    });
+  }
+
+  /** Writes finished attempts in one transaction, then re-arms. */
+  private flush(): void {
+    const batch = this.completions;
+    this.completions = [];
+    if (batch.length > 0) {
+      try {
+        this.o.repo.tx(() => {
+          for (const { claim, outcome } of batch) this.complete(claim, outcome);
+        });
+      } catch (e) {
+        this.o.logger.error({ err: e }, 'scheduler: could not record attempt outcomes');
+      }
+      this.arm();
+    }
+    if (this.running.size === 0 && this.completions.length === 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  private complete(c: Claim, outcome: AttemptOutcome): void {
+    const { repo, history } = this.o;
+    const row = repo.get(c.row.name);
+    if (!row) return; // deleted meanwhile
+    history.add({
+      job: row.name,
+      scheduleTime: c.scheduleTime,
+      attempt: c.attempt,
+      manual: c.manual,
+      startTime: outcome.start,
+      endTime: outcome.end,
+      httpStatus: outcome.httpStatus ?? null,
+      latencyMs: outcome.latencyMs,
+      code: outcome.code,
+      error: outcome.ok ? null : outcome.message,
+    });
+    const status: RpcStatus = outcome.ok
+      ? {}
+      : { code: RPC_CODE[outcome.code as keyof typeof RPC_CODE], message: outcome.message };
+    if (c.manual) return repo.setStatus(row.name, status);
+    if (row.run?.scheduleTime !== c.scheduleTime) return;
+    const retryAt =
+      outcome.ok || row.state !== 'ENABLED'
+        ? undefined
+        : nextAttemptAt(row.spec.retry, {
+            attempts: c.attempt,
+            firstAttemptAt: c.firstAttemptAt,
+            failedAt: outcome.end,
+            nextScheduledAt: row.nextRunAt ?? undefined,
+          });
+    if (retryAt === undefined) repo.endRun(row.name, c.scheduleTime, status);
+    else repo.scheduleRetry(row.name, c.scheduleTime, retryAt, status);
+  }
+}
