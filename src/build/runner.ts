@@ -11,8 +11,8 @@ import type { SourceStore } from './sources.ts';
 export interface ImageTargets {
   /** Maps a user's image name (gcr.io/P/N, REGION-docker.pkg.dev/P/R/N, ...) onto the built-in registry. */
   resolve(image: string): { project: string; ref: string };
-  /** Credentials the engine presents to the built-in registry when pushing into `project`. */
-  credentials(project: string): Promise<RegistryAuth>;
+  /** Credentials the engine presents to the built-in registry when pushing into `project` as `member`. */
+  credentials(project: string, member?: string): Promise<RegistryAuth>;
 }
 
 export interface RunnerDeps {
@@ -127,7 +127,7 @@ export async function runBuild(
         for (const r of refs.filter((x) => plan.images.includes(x.tag))) {
           const startTime = iso();
           log(`Pushing ${r.tag}`);
-          const auth = await deps.targets.credentials(r.project);
+          const auth = await deps.targets.credentials(r.project, rec.createdBy);
           const { digest } = await engine.push(r.ref, auth, (line) => log(line.replace(/\n+$/, '')));
           const tagName = /:([\w][\w.-]{0,127})$/.exec(r.tag.split('/').pop() ?? '')?.[1] ?? 'latest';
           log(`${tagName}: digest: ${digest}`);

@@ -94,7 +94,8 @@ export class BuildService {
     for (const rec of this.repo.withStatus(['PENDING', 'QUEUED'])) this.enqueue(rec);
   }
 
-  create(projectId: string, location: string, input: CreateBuildInput): Build {
+  /** Queues a build; `createdBy` (an IAM member) is whose rights its pushes use. */
+  create(projectId: string, location: string, input: CreateBuildInput, createdBy?: string): Build {
     const src = input.source?.storageSource;
     if (!src?.bucket || !src.object) {
       throw new TarmacError('INVALID_ARGUMENT', 'source.storageSource with bucket and object is required', {
@@ -148,7 +149,7 @@ export class BuildService {
       logUrl: `${this.o.apiUrl()}/v1/${name}/log`,
       tags: [...(input.tags ?? [])],
     };
-    const rec: BuildRecord = { build, location, plan };
+    const rec: BuildRecord = { build, location, plan, ...(createdBy ? { createdBy } : {}) };
     this.repo.insert(rec);
     this.enqueue(rec);
     return build;
