@@ -42,7 +42,7 @@ describe('tarmac builds submit and run deploy --source', () => {
     const sub = await runTarmac(['builds', 'submit', dir, '--tag', tag], env);
     expect(sub.code, sub.stderr + sub.stdout).toBe(0);
     expect(sub.stderr).toMatch(
-      /^Creating temporary archive of 3 file\(s\) totalling [\d.]+ (bytes|KiB) before compression\.\n/,
+      /^Creating temporary archive of 4 file\(s\) totalling [\d.]+ (bytes|KiB) before compression\.\n/,
     );
     expect(sub.stderr).toMatch(
       new RegExp(
@@ -68,7 +68,7 @@ describe('tarmac builds submit and run deploy --source', () => {
     const res = await getVia(p.listeners.ingress.port, url!);
     expect(res).toMatchObject({ status: 200 });
     expect(res.body).toMatch(/^Hello World! service=hello revision=hello-/);
-  });
+  }, 300_000);
 
   it('exits non-zero naming the build when it fails', async () => {
     const p = await usePlatform();
