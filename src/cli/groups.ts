@@ -30,6 +30,11 @@ export const GROUPS: GroupEntry[] = [
     load: () => import('./builds/index.ts'),
   },
   {
+    name: 'scheduler',
+    summary: 'Manage Cloud Scheduler jobs',
+    load: () => import('./scheduler.ts'),
+  },
+  {
     name: 'completion',
     summary: 'Print a shell completion script (bash or zsh)',
     load: () => import('./completion.ts'),

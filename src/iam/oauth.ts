@@ -1,6 +1,7 @@
-import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
-import { isTarmacError, type Clock } from '../shared/index.ts';
-import type { ServiceAccountRepo, UserRepo } from './accounts.ts';
+import type { KeyObject } from 'node:crypto';
+import { decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
+import type { Clock } from '../shared/index.ts';
+import type { ServiceAccount, ServiceAccountRepo, UserRepo } from './accounts.ts';
 import type { ApiTokenRepo } from './apitokens.ts';
 import { principalOfMember } from './authn.ts';
 import type { ServiceAccountKeyRepo } from './sakeys.ts';
@@ -91,29 +92,7 @@ export class TokenExchange {
     const sa = iss ? this.accounts.find(iss) : undefined;
     if (!sa || sa.email !== iss?.toLowerCase()) throw invalidGrant('Invalid grant: account not found');
     if (sa.disabled) throw invalidGrant('Invalid grant: account is disabled');
-    let claims;
-    try {
-      const key = this.keys.verificationKey(sa, kid ?? '');
-      const tokenUri = `${this.tokens.issuerUrl}/token`;
-      ({ payload: claims } = await jwtVerify(assertion, key, {
-        algorithms: ['RS256'],
-        issuer: sa.email,
-        audience: [tokenUri, ...GOOGLE_TOKEN_URIS],
-        currentDate: new Date(this.clock.now()),
-        clockTolerance: CLOCK_SKEW_S,
-        requiredClaims: ['iat', 'exp'],
-      }));
-    } catch (e) {
-      const code = (e as { code?: string }).code ?? '';
-      if (isTarmacError(e) || code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED')
-        throw invalidGrant('Invalid JWT Signature.');
-      if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && (e as { claim?: string }).claim === 'aud') {
-        throw invalidGrant('Invalid JWT: the audience is not this token endpoint.');
-      }
-      throw invalidGrant(
-        'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.',
-      );
-    }
+    const claims = await this.verifyAssertion(assertion, sa, kid);
     if ((claims.exp ?? 0) - (claims.iat ?? 0) > MAX_TOKEN_LIFETIME_S) {
       throw invalidGrant(
         'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe.',
@@ -133,6 +112,47 @@ export class TokenExchange {
     const scope = typeof claims.scope === 'string' ? claims.scope.trim() : '';
     if (scope === '') throw new OAuthError(400, 'invalid_scope', 'Empty or missing scope not allowed.');
     return this.access(sa.uniqueId, sa.email, scope.split(/\s+/));
+  }
+
+  /** Checks the assertion with the key its `kid` names, or (google-auth-library sends none) each enabled key. */
+  private async verifyAssertion(
+    assertion: string,
+    sa: ServiceAccount,
+    kid: string | undefined,
+  ): Promise<JWTPayload> {
+    let keys: KeyObject[];
+    try {
+      keys = kid ? [this.keys.verificationKey(sa, kid)] : this.keys.enabledKeys(sa);
+    } catch {
+      keys = [];
+    }
+    const tokenUri = `${this.tokens.issuerUrl}/token`;
+    for (const key of keys) {
+      try {
+        const { payload } = await jwtVerify(assertion, key, {
+          algorithms: ['RS256'],
+          issuer: sa.email,
+          audience: [tokenUri, ...GOOGLE_TOKEN_URIS],
+          currentDate: new Date(this.clock.now()),
+          clockTolerance: CLOCK_SKEW_S,
+          requiredClaims: ['iat', 'exp'],
+        });
+        return payload;
+      } catch (e) {
+        const err = e as { code?: string; claim?: string };
+        if (err.code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') continue;
+        if (err.code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && err.claim === 'aud') {
+          throw invalidGrant('Invalid JWT: the audience is not this token endpoint.');
+        }
+        if (err.code === 'ERR_JWT_EXPIRED' || err.code === 'ERR_JWT_CLAIM_VALIDATION_FAILED') {
+          throw invalidGrant(
+            'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.',
+          );
+        }
+        throw invalidGrant('Invalid JWT: the assertion is malformed.');
+      }
+    }
+    throw invalidGrant('Invalid JWT Signature.');
   }
 
   /**

@@ -144,6 +144,14 @@ export class ServiceAccountKeyRepo {
     };
   }
 
+  /** Every enabled key's public half (assertions without a `kid` are checked against each). */
+  enabledKeys(sa: ServiceAccount): KeyObject[] {
+    const rows = this.db
+      .prepare('SELECT public_pem FROM iam_sa_keys WHERE sa_unique_id = ? AND disabled = 0')
+      .all(sa.uniqueId) as { public_pem: string }[];
+    return rows.map((r) => createPublicKey(r.public_pem));
+  }
+
   private row(sa: ServiceAccount, keyId: string): Row {
     const row = this.db
       .prepare('SELECT * FROM iam_sa_keys WHERE key_id = ? AND sa_unique_id = ?')
