@@ -117,7 +117,7 @@ async function startDistribution(): Promise<{ host: string; creds: string[] }> {
     cfg,
     [
       'version: 0.1',
-      'log: { level: panic, accesslog: { disabled: true } }',
+      'log: { level: error, accesslog: { disabled: true } }',
       `storage: { filesystem: { rootdirectory: ${join(work, 'distribution')} }, delete: { enabled: true } }`,
       `http: { addr: 127.0.0.1:${port} }`,
       '',
