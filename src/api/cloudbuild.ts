@@ -38,9 +38,9 @@ export function cloudBuildRoutes(o: CloudBuildRoutesOptions): RouteModule {
   const loc = (p: Params): string => p.location ?? 'global';
 
   const create = async (req: IncomingMessage, res: ServerResponse, p: Params): Promise<void> => {
-    await caller(req, 'cloudbuild.builds.create', p.project!);
+    const who = await caller(req, 'cloudbuild.builds.create', p.project!);
     const body = (await readJson(req)) as CreateBuildInput;
-    sendJson(res, 200, operationOf(builds.create(p.project!, loc(p), body)));
+    sendJson(res, 200, operationOf(builds.create(p.project!, loc(p), body, who.member)));
   };
   const list = async (req: IncomingMessage, res: ServerResponse, p: Params): Promise<void> => {
     await caller(req, 'cloudbuild.builds.list', p.project!);

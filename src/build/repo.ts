@@ -7,6 +7,8 @@ export interface BuildRecord {
   build: Build;
   location: string;
   plan: BuildPlan;
+  /** IAM member who created the build; pushes run with their rights. */
+  createdBy?: string;
 }
 
 interface Row {

@@ -11,8 +11,8 @@ import type { SourceStore } from './sources.ts';
 export interface ImageTargets {
   /** Maps a user's image name (gcr.io/P/N, REGION-docker.pkg.dev/P/R/N, ...) onto the built-in registry. */
   resolve(image: string): { project: string; ref: string };
-  /** Credentials the engine presents to the built-in registry when pushing into `project`. */
-  credentials(project: string): Promise<RegistryAuth>;
+  /** Credentials the engine presents to the built-in registry when pushing into `project` as `member`. */
+  credentials(project: string, member?: string): Promise<RegistryAuth>;
 }
 
 export interface RunnerDeps {
@@ -22,6 +22,8 @@ export interface RunnerDeps {
   targets: ImageTargets;
   clock: Clock;
   installationId: string;
+  /** Engine builds still running after their build was cancelled or timed out. */
+  detached: Set<Promise<unknown>>;
 }
 
 export interface Outcome {
@@ -88,15 +90,24 @@ export async function runBuild(
       step.timing = span;
       log(`Already have image (with digest): ${step.name}`);
       try {
-        await engine.build({
+        // Podman's API cannot stop a build: a dropped connection ends it after the current step and
+        // leaves its working container behind. So an aborted build is not cut off but left to finish
+        // on its own, detached from the record, and its image is removed when it does.
+        const running = engine.build({
           context: deps.sources.open(src.bucket, src.object, src.generation),
           tag: local,
           dockerfile: plan.dockerfile,
           noCache: plan.noCache,
           buildArgs: plan.buildArgs,
           labels: { [LABEL_MANAGED]: 'true', [LABEL_OWNER]: deps.installationId, [LABEL_KIND]: 'build' },
-          signal,
-          onLog: (line) => log(line.replace(/\n+$/, '')),
+          onLog: (line) => {
+            if (!signal.aborted) log(line.replace(/\n+$/, ''));
+          },
+        });
+        await untilAborted(running, signal, () => {
+          const tail = running.then(() => engine.removeImage(local)).catch(() => undefined);
+          deps.detached.add(tail);
+          void tail.then(() => deps.detached.delete(tail));
         });
         for (const r of refs) await engine.tag(local, r.ref);
         await engine.removeImage(local).catch(() => undefined);
@@ -104,7 +115,8 @@ export async function runBuild(
       } catch (e) {
         step.status = signal.aborted ? (signal.reason as BuildStatus) : 'FAILURE';
         if (signal.aborted || (isTarmacError(e) && e.code === 'UNAVAILABLE')) throw e;
-        throw new StepFailure(`${stepLabel} failed: ${e instanceof Error ? e.message : String(e)}`);
+        const why = (e instanceof Error ? e.message : String(e)).replace(/^build of \S+ failed: /, '').trim();
+        throw new StepFailure(`${stepLabel} failed: ${why}`);
       } finally {
         span.endTime = iso();
       }
@@ -115,7 +127,7 @@ export async function runBuild(
         for (const r of refs.filter((x) => plan.images.includes(x.tag))) {
           const startTime = iso();
           log(`Pushing ${r.tag}`);
-          const auth = await deps.targets.credentials(r.project);
+          const auth = await deps.targets.credentials(r.project, rec.createdBy);
           const { digest } = await engine.push(r.ref, auth, (line) => log(line.replace(/\n+$/, '')));
           const tagName = /:([\w][\w.-]{0,127})$/.exec(r.tag.split('/').pop() ?? '')?.[1] ?? 'latest';
           log(`${tagName}: digest: ${digest}`);
@@ -133,9 +145,34 @@ export async function runBuild(
       log(status === 'TIMEOUT' ? 'TIMEOUT' : 'CANCELLED', `ERROR: ${detail}`);
       return { status, statusDetail: detail };
     }
-    const msg = e instanceof Error ? e.message : String(e);
+    const msg = (e instanceof Error ? e.message : String(e)).trim();
     log('ERROR', `ERROR: ${msg}`);
     if (e instanceof StepFailure) return { status: 'FAILURE', statusDetail: `Build step failure: ${msg}` };
     return { status: 'INTERNAL_ERROR', statusDetail: msg };
   }
+}
+
+/** Resolves with `p`, or rejects as soon as `signal` aborts (then `detach` gets the still-running work). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal, detach: () => void): Promise<T> {
+  if (signal.aborted) {
+    detach();
+    return Promise.reject(new Error(String(signal.reason)));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => {
+      detach();
+      reject(new Error(String(signal.reason)));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
 }

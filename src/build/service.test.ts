@@ -76,6 +76,7 @@ function service(parallelism = 1): BuildService {
     },
     installationId: 'test',
     apiUrl: () => 'http://127.0.0.1:8090',
+    detachedGraceMs: 0,
   });
   services.push(svc);
   return svc;
@@ -186,12 +187,15 @@ describe('BuildService', () => {
     clock.advance(30_000);
     await until(() => svc.get('proj-one', a).status === 'TIMEOUT');
     expect(svc.logs.read(a).toString()).toMatch(/TIMEOUT\nERROR: Build timeout after 30s\n$/);
-    await until(() => engine.waiting === 1);
+    // The timed-out build is left to finish in the engine, detached; b starts meanwhile.
+    await until(() => engine.builds.length === 2);
     expect(svc.get('proj-one', b).status).toBe('WORKING');
     expect((await svc.cancel('proj-one', c)).status).toBe('CANCELLED');
     expect((await svc.cancel('proj-one', b)).status).toBe('CANCELLED');
     expect(engine.builds).toHaveLength(2);
     expect((await svc.cancel('proj-one', b)).status).toBe('CANCELLED');
+    engine.release();
+    engine.release();
   });
 
   it('after a restart ends WORKING builds INTERNAL_ERROR and runs queued ones', async () => {

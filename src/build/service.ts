@@ -29,6 +29,8 @@ export interface BuildServiceOptions {
   engine: () => Promise<ContainerEngine>;
   targets: ImageTargets;
   installationId: string;
+  /** How long dispose() waits for engine builds left running by cancels (default 30 s). */
+  detachedGraceMs?: number;
   /** Base URL of the API listener, for logUrl (known once the platform listens). */
   apiUrl: () => string;
 }
@@ -55,6 +57,7 @@ interface Running {
   done: Promise<void>;
 }
 
+const DETACHED_GRACE_MS = 30_000;
 const INTERRUPTED = 'interrupted: tarmac stopped while the build was running';
 
 /** Build records, the queue (at most `parallelism` builds WORKING) and their lifecycle. */
@@ -78,6 +81,7 @@ export class BuildService {
       targets: o.targets,
       clock: o.clock,
       installationId: o.installationId,
+      detached: new Set(),
     };
   }
 
@@ -90,7 +94,8 @@ export class BuildService {
     for (const rec of this.repo.withStatus(['PENDING', 'QUEUED'])) this.enqueue(rec);
   }
 
-  create(projectId: string, location: string, input: CreateBuildInput): Build {
+  /** Queues a build; `createdBy` (an IAM member) is whose rights its pushes use. */
+  create(projectId: string, location: string, input: CreateBuildInput, createdBy?: string): Build {
     const src = input.source?.storageSource;
     if (!src?.bucket || !src.object) {
       throw new TarmacError('INVALID_ARGUMENT', 'source.storageSource with bucket and object is required', {
@@ -144,7 +149,7 @@ export class BuildService {
       logUrl: `${this.o.apiUrl()}/v1/${name}/log`,
       tags: [...(input.tags ?? [])],
     };
-    const rec: BuildRecord = { build, location, plan };
+    const rec: BuildRecord = { build, location, plan, ...(createdBy ? { createdBy } : {}) };
     this.repo.insert(rec);
     this.enqueue(rec);
     return build;
@@ -211,6 +216,15 @@ export class BuildService {
     const runs = [...this.running.values()];
     for (const r of runs) r.ctl.abort('INTERNAL_ERROR');
     await Promise.all(runs.map((r) => r.done));
+    // Let engine builds left running by cancels finish (bounded), so none is cut off mid-step.
+    if (this.runner.detached.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(this.runner.detached),
+        new Promise((r) => (timer = setTimeout(r, this.o.detachedGraceMs ?? DETACHED_GRACE_MS))),
+      ]);
+      clearTimeout(timer);
+    }
   }
 
   private record(projectId: string, id: string): BuildRecord {

@@ -1,6 +1,6 @@
 import type { ParsedConfig, StatePaths } from '../config/index.ts';
 import type { Iam } from '../iam/index.ts';
-import { saPrincipal } from '../iam/index.ts';
+import { principalOfMember, saPrincipal } from '../iam/index.ts';
 import { toLocalReference } from '../registry/index.ts';
 import type { ContainerEngine } from '../runtime/index.ts';
 import type { Db } from '../store/index.ts';
@@ -23,8 +23,8 @@ export interface BuildWiring {
 }
 
 /**
- * Pushes go to the built-in registry under the names the registry's parser gives, as the project's
- * default compute service account (the identity Cloud Build uses in newer projects).
+ * Pushes go to the built-in registry under the names the registry's parser gives, with the rights of
+ * whoever created the build (else the project's default compute service account).
  */
 export function builtinTargets(w: Pick<BuildWiring, 'iam' | 'registryHostPort'>): ImageTargets {
   return {
@@ -32,9 +32,9 @@ export function builtinTargets(w: Pick<BuildWiring, 'iam' | 'registryHostPort'>)
       const ref = toLocalReference(image, w.registryHostPort());
       return { project: ref.project ?? '', ref: ref.image };
     },
-    async credentials(project) {
-      const email = w.iam.defaultServiceAccount(project);
-      return { username: 'oauth2accesstoken', password: await w.iam.accessTokenFor(saPrincipal(email)) };
+    async credentials(project, member) {
+      const who = member ? principalOfMember(member) : saPrincipal(w.iam.defaultServiceAccount(project));
+      return { username: 'oauth2accesstoken', password: await w.iam.accessTokenFor(who) };
     },
   };
 }

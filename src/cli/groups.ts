@@ -25,6 +25,11 @@ export const GROUPS: GroupEntry[] = [
     load: () => import('./run/index.ts'),
   },
   {
+    name: 'builds',
+    summary: 'Create and manage builds (Cloud Build)',
+    load: () => import('./builds/index.ts'),
+  },
+  {
     name: 'scheduler',
     summary: 'Manage Cloud Scheduler jobs',
     load: () => import('./scheduler.ts'),

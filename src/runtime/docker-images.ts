@@ -117,7 +117,12 @@ export async function pull(docker: Docker, ref: string, auth?: RegistryAuth, pod
 
 export async function build(docker: Docker, o: BuildOptions): Promise<{ imageId: string }> {
   if (o.signal?.aborted) throw engineError('BUILD_CANCELLED', `build of ${o.tag} cancelled`);
-  const opts: Record<string, unknown> = { t: o.tag, dockerfile: o.dockerfile ?? 'Dockerfile', rm: true };
+  const opts: Record<string, unknown> = {
+    t: o.tag,
+    dockerfile: o.dockerfile ?? 'Dockerfile',
+    rm: true,
+    forcerm: true,
+  };
   if (o.noCache) opts.nocache = true;
   if (o.buildArgs) opts.buildargs = JSON.stringify(o.buildArgs);
   if (o.labels) opts.labels = JSON.stringify(o.labels);

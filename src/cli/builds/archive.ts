@@ -1,6 +1,6 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { create as tarCreate } from 'tar';
 import { loadGcloudignore } from './gcloudignore.ts';
 
@@ -40,10 +40,15 @@ export function snapshotSource(dir: string, ignoreFile?: string): SourceSnapshot
 
 /** The snapshot as a gzipped tarball stream (paths relative to the folder, as gcloud uploads it). */
 export function packSource(snap: SourceSnapshot): Readable {
-  return tarCreate(
+  const out = new PassThrough();
+  // node-tar streams are Minipass streams; piping them into a PassThrough gives a node Readable.
+  const tar = tarCreate(
     { gzip: true, cwd: snap.dir, portable: true, noDirRecurse: true, follow: false },
     snap.entries.map((e) => (e.endsWith('/') ? e.slice(0, -1) : e)),
-  ) as unknown as Readable;
+  ) as unknown as { pipe(dest: PassThrough): unknown; on(ev: 'error', fn: (e: Error) => void): unknown };
+  tar.on('error', (e) => out.destroy(e));
+  tar.pipe(out);
+  return out;
 }
 
 /** Sizes as gcloud prints them: "489 bytes", "1.7 KiB", "12.3 MiB". */
