@@ -25,6 +25,16 @@ export const GROUPS: GroupEntry[] = [
     load: () => import('./run/index.ts'),
   },
   {
+    name: 'auth',
+    summary: 'Print tokens and manage the credentials the CLI uses',
+    load: () => import('./auth.ts'),
+  },
+  {
+    name: 'iam',
+    summary: 'Manage service accounts and their keys',
+    load: () => import('./iam.ts'),
+  },
+  {
     name: 'completion',
     summary: 'Print a shell completion script (bash or zsh)',
     load: () => import('./completion.ts'),

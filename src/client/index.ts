@@ -27,3 +27,10 @@ export class TarmacClient {
     this.builds = new CloudBuildClient(this.http);
   }
 }
+export {
+  asKeyFile,
+  exchangeKeyFile,
+  refreshCredential,
+  type OAuthTokens,
+  type ServiceAccountKeyFile,
+} from './oauth.ts';
