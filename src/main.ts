@@ -69,6 +69,10 @@ export async function main(argv: string[]): Promise<number> {
       await serve(rest);
       return -1; // keep running
     }
+    if (cmd === 'doctor') {
+      const { doctorCommand } = await import('./admin/index.ts');
+      return await doctorCommand(rest);
+    }
     if (cmd === 'images') {
       const { imagesCommand } = await import('./admin/index.ts');
       return await imagesCommand(rest);

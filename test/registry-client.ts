@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Platform } from '../src/platform.ts';
 import { MEDIA } from '../src/registry/index.ts';
@@ -117,4 +118,41 @@ export function basic(token: string, user = 'oauth2accesstoken'): string {
 /** The first OCI error code of a response. */
 export function errorCode(s: Sent): string | undefined {
   return (s.json as { errors?: { code: string }[] } | undefined)?.errors?.[0]?.code;
+}
+
+/** A request with the path sent exactly as given (fetch would normalize "..") and an optional body cut short. */
+export function rawRequest(
+  base: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  opts: { body?: Buffer; cutAfter?: number } = {},
+): Promise<
+  { status: number; headers: Record<string, string | string[] | undefined>; body: string } | 'reset'
+> {
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, method, path, headers });
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString(),
+        }),
+      );
+    });
+    req.on('error', (e) => (opts.cutAfter !== undefined ? resolve('reset') : reject(e)));
+    if (opts.cutAfter !== undefined && opts.body) {
+      // Sends part of the declared body, then drops the connection: a truncated upload.
+      req.write(opts.body.subarray(0, opts.cutAfter), () => {
+        req.destroy();
+        resolve('reset');
+      });
+      return;
+    }
+    req.end(opts.body);
+  });
 }

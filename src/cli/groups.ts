@@ -35,6 +35,11 @@ export const GROUPS: GroupEntry[] = [
     load: () => import('./iam.ts'),
   },
   {
+    name: 'scheduler',
+    summary: 'Manage Cloud Scheduler jobs',
+    load: () => import('./scheduler.ts'),
+  },
+  {
     name: 'completion',
     summary: 'Print a shell completion script (bash or zsh)',
     load: () => import('./completion.ts'),

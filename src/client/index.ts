@@ -3,12 +3,14 @@ import { RunV2Client } from './run.ts';
 import { IamClient } from './iam.ts';
 import { SchedulerClient } from './scheduler.ts';
 import { CloudBuildClient } from './cloudbuild.ts';
+import { OAuthClient } from './oauth.ts';
 
 export { HttpClient, errorFromResponse, type ClientOptions, type RequestOptions } from './http.ts';
 export { RunV2Client, pollOperation, operationError, type WaitOptions } from './run.ts';
 export { IamClient } from './iam.ts';
 export { SchedulerClient } from './scheduler.ts';
 export { CloudBuildClient } from './cloudbuild.ts';
+export { OAuthClient, type TokenAnswer } from './oauth.ts';
 export type * from './types.ts';
 
 /** Every API client over one endpoint and credential (tarmac serves all APIs on one listener). */
@@ -18,6 +20,7 @@ export class TarmacClient {
   readonly iam: IamClient;
   readonly scheduler: SchedulerClient;
   readonly builds: CloudBuildClient;
+  readonly oauth: OAuthClient;
 
   constructor(opts: ClientOptions) {
     this.http = new HttpClient(opts);
@@ -25,6 +28,7 @@ export class TarmacClient {
     this.iam = new IamClient(this.http);
     this.scheduler = new SchedulerClient(this.http);
     this.builds = new CloudBuildClient(this.http);
+    this.oauth = new OAuthClient(this.http);
   }
 }
 export {
@@ -33,4 +37,4 @@ export {
   refreshCredential,
   type OAuthTokens,
   type ServiceAccountKeyFile,
-} from './oauth.ts';
+} from './keyfile.ts';

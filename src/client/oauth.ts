@@ -1,85 +1,47 @@
-import { SignJWT, importPKCS8 } from 'jose';
 import { TarmacError } from '../shared/index.ts';
+import type { HttpClient } from './http.ts';
 
-/** The fields of a Google-format service account key file that token exchange needs. */
-export interface ServiceAccountKeyFile {
-  type: string;
-  client_email: string;
-  private_key: string;
-  private_key_id: string;
-  token_uri: string;
-  project_id?: string;
-}
-
-export interface OAuthTokens {
+export interface TokenAnswer {
   access_token?: string;
   expires_in?: number;
+  token_type?: string;
   id_token?: string;
 }
 
-/** Checks that parsed JSON is a service account key file. */
-export function asKeyFile(v: unknown, source: string): ServiceAccountKeyFile {
-  const k = v as Partial<ServiceAccountKeyFile> | null;
-  for (const f of ['client_email', 'private_key', 'private_key_id', 'token_uri'] as const) {
-    if (!k || typeof k[f] !== 'string' || k[f] === '') {
-      throw new TarmacError('INVALID_ARGUMENT', `${source} is not a service account key file (no ${f}).`, {
-        reason: 'BAD_KEY_FILE',
-      });
+/** The OAuth2 token endpoint (`POST /token`, form-encoded), as Google's oauth2.googleapis.com/token. */
+export class OAuthClient {
+  constructor(readonly http: HttpClient) {}
+
+  private async post(form: Record<string, string>): Promise<TokenAnswer> {
+    const res = await this.http.fetch('POST', '/token', {
+      body: new URLSearchParams(form).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    const body = (await res.json().catch(() => ({}))) as TokenAnswer & {
+      error?: string;
+      error_description?: string;
+    };
+    if (!res.ok) {
+      throw new TarmacError(
+        res.status === 401 ? 'UNAUTHENTICATED' : 'INVALID_ARGUMENT',
+        `token endpoint: ${body.error ?? res.status}${body.error_description ? `: ${body.error_description}` : ''}`,
+        { reason: body.error ?? 'TOKEN_ERROR' },
+      );
     }
+    return body;
   }
-  if (k!.type !== 'service_account') {
-    throw new TarmacError(
-      'INVALID_ARGUMENT',
-      `${source} is not a service account key file (type ${String(k!.type)}).`,
-      {
-        reason: 'BAD_KEY_FILE',
-      },
-    );
+
+  /** Exchanges a long-lived credential for an access token and an ID token (`audience` optional). */
+  refresh(refreshToken: string, audience?: string): Promise<TokenAnswer> {
+    return this.post({
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      ...(audience ? { audience } : {}),
+    });
   }
-  return k as ServiceAccountKeyFile;
-}
 
-async function post(url: string, form: Record<string, string>): Promise<OAuthTokens> {
-  const res = await fetch(url, { method: 'POST', body: new URLSearchParams(form) });
-  const body = (await res.json().catch(() => ({}))) as OAuthTokens & {
-    error?: string;
-    error_description?: string;
-  };
-  if (!res.ok) {
-    throw new TarmacError(
-      'UNAUTHENTICATED',
-      `${body.error ?? `HTTP ${res.status}`}: ${body.error_description ?? ''}`.trim(),
-      {
-        reason: body.error ?? 'TOKEN_EXCHANGE_FAILED',
-      },
-    );
+  /** The JWT-bearer grant: a service-account key's signed assertion for an access or ID token. */
+  jwtBearer(assertion: string): Promise<TokenAnswer> {
+    return this.post({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion });
   }
-  return body;
-}
-
-/** The JWT-bearer grant with a key file: `targetAudience` gives an ID token, `scope` an access token. */
-export async function exchangeKeyFile(
-  key: ServiceAccountKeyFile,
-  want: { targetAudience?: string; scope?: string },
-): Promise<OAuthTokens> {
-  const now = Math.floor(Date.now() / 1000);
-  const claims: Record<string, unknown> = {
-    iss: key.client_email,
-    aud: key.token_uri,
-    iat: now,
-    exp: now + 3600,
-  };
-  if (want.targetAudience) claims.target_audience = want.targetAudience;
-  else claims.scope = want.scope ?? 'https://www.googleapis.com/auth/cloud-platform';
-  const assertion = await new SignJWT(claims)
-    .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.private_key_id })
-    .sign(await importPKCS8(key.private_key, 'RS256'));
-  return post(key.token_uri, { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion });
-}
-
-/** The refresh grant with the installation's long-lived credential: an access token and an ID token for `audience`. */
-export function refreshCredential(endpoint: string, token: string, audience?: string): Promise<OAuthTokens> {
-  const form: Record<string, string> = { grant_type: 'refresh_token', refresh_token: token };
-  if (audience) form.audience = audience;
-  return post(`${endpoint.replace(/\/+$/, '')}/token`, form);
 }

@@ -1,4 +1,5 @@
 import type { HttpClient } from './http.ts';
+import type { JobExecution } from '../model/index.ts';
 import type { SchedulerJob } from './types.ts';
 
 const enc = (name: string): string => name.split('/').map(encodeURIComponent).join('/');
@@ -37,5 +38,10 @@ export class SchedulerClient {
 
   run(name: string): Promise<SchedulerJob> {
     return this.http.request('POST', `/v1/${enc(name)}:run`, { body: {} });
+  }
+
+  /** The job's attempts, newest first (tarmac's GET .../jobs/JOB/executions). */
+  executions(name: string): Promise<JobExecution[]> {
+    return this.http.listAll(`/v1/${enc(name)}/executions`, 'executions');
   }
 }

@@ -24,3 +24,4 @@ export { MemoryBlobStore } from './storage/memory.ts';
 export type { BlobStore, BlobRead, ByteRange } from './storage/types.ts';
 export { MEDIA, MAX_MANIFEST_BYTES } from './manifest.ts';
 export { RegistryError, toOciError, type OciCode } from './errors.ts';
+export { collectGarbage, type GcOptions, type GcResult } from './gc.ts';

@@ -176,6 +176,22 @@ describe('scheduler loop (FakeClock, real SQLite, real sockets)', () => {
     expect(target.received).toHaveLength(3);
   });
 
+  it('claims runs ahead of time but puts them back when stopped before they are sent', async () => {
+    const first = scheduler();
+    const name = await create(first, 'lead');
+    await advanceTo(first, T0 + 29_000); // inside the lead window of 10:01:00
+    expect(first.get(name).lastAttemptTime).toBe('2026-06-01T10:01:00Z');
+    expect(target.received).toHaveLength(0);
+    await first.dispose();
+    expect(first.get(name).lastAttemptTime).toBeUndefined();
+    const second = scheduler();
+    await advanceTo(second, T0 + 30_000);
+    expect(target.received.map((r) => r.headers['x-cloudscheduler-scheduletime'])).toEqual([
+      '2026-06-01T10:01:00Z',
+    ]);
+    expect(target.received[0]!.at).toBe(T0 + 30_000);
+  });
+
   it('does not resend an attempt that was in flight when the process died', async () => {
     const s = scheduler();
     const name = await create(s, 'crash');

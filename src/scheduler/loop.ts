@@ -22,6 +22,11 @@ export interface LoopOptions {
   batch?: number;
   /** How long dispose() lets attempts in flight finish before cancelling them. */
   drainMs?: number;
+  /**
+   * How early runs are claimed before they are due (default 1500 ms), so the claim transaction and
+   * the query are off the due time: at the due time the requests only have to be sent.
+   */
+  leadMs?: number;
 }
 
 interface Claim {
@@ -30,6 +35,12 @@ interface Claim {
   attempt: number;
   firstAttemptAt: number;
   manual: boolean;
+}
+
+/** Claims committed ahead of their due time, waiting for it. */
+interface PendingLaunch {
+  timer: TimerHandle;
+  claims: Claim[];
 }
 
 /**
@@ -48,10 +59,13 @@ export class SchedulerLoop {
   private completions: { claim: Claim; outcome: AttemptOutcome }[] = [];
   private flushQueued = false;
   private idleWaiters: (() => void)[] = [];
+  private readonly pending = new Map<number, PendingLaunch>();
   private readonly batch: number;
+  private readonly lead: number;
 
   constructor(private readonly o: LoopOptions) {
     this.batch = o.batch ?? 20_000;
+    this.lead = o.leadMs ?? 1500;
   }
 
   /** Records attempts cut off by a previous stop, then arms the timer. */
@@ -107,6 +121,7 @@ export class SchedulerLoop {
     if (this.stopped) return this.idle();
     this.stopped = true;
     if (this.timer) this.o.clock.clearTimeout(this.timer);
+    this.releasePending();
     if (this.running.size > 0) {
       let cut: NodeJS.Timeout | undefined;
       await Promise.race([
@@ -130,18 +145,26 @@ export class SchedulerLoop {
     this.timer = undefined;
     this.armedAt = due;
     if (due === undefined) return;
-    this.timer = this.o.clock.setTimeout(() => {
-      this.timer = undefined;
-      this.armedAt = undefined;
-      this.tick();
-    }, due - this.o.clock.now());
+    this.timer = this.o.clock.setTimeout(
+      () => {
+        this.timer = undefined;
+        this.armedAt = undefined;
+        this.tick();
+      },
+      due - this.lead - this.o.clock.now(),
+    );
   }
 
+  /**
+   * Claims every run due within the lead time in one transaction (the attempt is recorded as started
+   * at its due time), then sends each at its due time. A crash inside the lead window leaves such a
+   * claim behind; the next start records it as ABORTED rather than risk sending it twice.
+   */
   private tick(): void {
     if (this.stopped) return;
     const { repo, clock } = this.o;
     const now = clock.now();
-    const rows = repo.due(now, this.batch);
+    const rows = repo.due(now + this.lead, this.batch);
     const memo = new Map<string, number | null>();
     const next = (row: JobRow, after: number): number | null => {
       const key = `${row.spec.schedule}\n${row.spec.timeZone}\n${Math.floor(after / 60_000)}`;
@@ -149,29 +172,66 @@ export class SchedulerLoop {
       if (v === undefined) memo.set(key, (v = nextRun(row.spec.schedule, row.spec.timeZone, after) ?? null));
       return v;
     };
-    const claims: Claim[] = [];
+    const groups = new Map<number, Claim[]>();
+    const add = (at: number, c: Claim): void => {
+      const g = groups.get(at);
+      if (g) g.push(c);
+      else groups.set(at, [c]);
+    };
     repo.tx(() => {
       for (const row of rows) {
         if (row.run === null) {
           const s = row.nextRunAt!;
-          if (repo.claimNew(row.name, s, now, next(row, Math.max(s, now)))) {
-            claims.push({ row, scheduleTime: s, attempt: 1, firstAttemptAt: now, manual: false });
+          const at = Math.max(s, now);
+          if (repo.claimNew(row.name, s, at, next(row, at))) {
+            add(at, { row, scheduleTime: s, attempt: 1, firstAttemptAt: at, manual: false });
           }
-        } else if (repo.claimRetry(row.name, row.run.scheduleTime, now)) {
+        } else {
           const r = row.run;
-          claims.push({
-            row,
-            scheduleTime: r.scheduleTime,
-            attempt: r.attempts + 1,
-            firstAttemptAt: r.firstAttemptAt,
-            manual: false,
-          });
+          const at = Math.max(r.retryAt ?? now, now);
+          if (repo.claimRetry(row.name, r.scheduleTime, at)) {
+            add(at, {
+              row,
+              scheduleTime: r.scheduleTime,
+              attempt: r.attempts + 1,
+              firstAttemptAt: r.firstAttemptAt,
+              manual: false,
+            });
+          }
         }
       }
     });
-    for (const c of claims) this.launch(c);
+    for (const [at, claims] of groups) {
+      if (at <= now) {
+        for (const c of claims) this.launch(c);
+        continue;
+      }
+      const p = this.pending.get(at);
+      if (p) p.claims.push(...claims);
+      else {
+        const timer = clock.setTimeout(() => {
+          const due = this.pending.get(at);
+          this.pending.delete(at);
+          for (const c of due?.claims ?? []) this.launch(c);
+        }, at - now);
+        this.pending.set(at, { timer, claims });
+      }
+    }
     if (rows.length >= this.batch) this.timer = clock.setTimeout(() => this.tick(), 0);
     else this.arm();
+  }
+
+  /** On stop, claims not yet sent go back to being due, so the next start sends them. */
+  private releasePending(): void {
+    const claims = [...this.pending.values()].flatMap((p) => {
+      this.o.clock.clearTimeout(p.timer);
+      return p.claims;
+    });
+    this.pending.clear();
+    if (claims.length === 0) return;
+    this.o.repo.tx(() => {
+      for (const c of claims) this.o.repo.unclaim(c.row);
+    });
   }
 
   private launch(c: Claim): void {

@@ -181,6 +181,25 @@ export class JobRepo {
     return this.stmt.claimRetry.run(now, name, scheduleTime).changes > 0;
   }
 
+  /** Puts a claimed, never-sent run back as it was before the claim (row = the state read before). */
+  unclaim(before: JobRow): void {
+    const r = before.run;
+    this.db
+      .prepare(
+        `UPDATE scheduler_jobs SET run_schedule_time = ?, run_attempts = ?, run_first_attempt_at = ?, run_retry_at = ?,
+         next_run_at = ?, last_attempt_time = ? WHERE name = ?`,
+      )
+      .run(
+        r?.scheduleTime ?? null,
+        r?.attempts ?? 0,
+        r?.firstAttemptAt ?? null,
+        r?.retryAt ?? null,
+        before.nextRunAt,
+        before.lastAttemptTime,
+        before.name,
+      );
+  }
+
   scheduleRetry(name: string, scheduleTime: number, at: number, status: RpcStatus): void {
     this.stmt.retry.run(at, JSON.stringify(status), name, scheduleTime);
   }

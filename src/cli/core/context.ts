@@ -189,6 +189,24 @@ export class Context {
     };
   }
 
+  /**
+   * An ID token for the current identity (as `gcloud auth print-identity-token`): the token endpoint's
+   * refresh grant turns the stored credential into one; a credential that is already a JWT is used as is.
+   */
+  async identityToken(audience?: string): Promise<string> {
+    const token = this.token();
+    if (!token)
+      throw userError(
+        'No credentials: there is no token to present. See `tarmac config get core/account`.',
+        'NO_CREDENTIALS',
+      );
+    if (token.split('.').length === 3) return token;
+    const answer = await this.client().oauth.refresh(token, audience);
+    if (!answer.id_token)
+      throw userError('The token endpoint gave no ID token for these credentials.', 'NO_ID_TOKEN');
+    return answer.id_token;
+  }
+
   /** The clients for every API, for the endpoint of `api`. */
   client(api = 'run'): TarmacClient {
     if (api === 'run' && this.clientCache) return this.clientCache;

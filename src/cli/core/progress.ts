@@ -75,7 +75,7 @@ export class Progress {
       head,
       ...this.stages.map(
         (s) =>
-          `  ${s.state === 'running' ? spin : MARK[s.state]} ${s.label}${s.detail ? ` ${s.detail}` : ''}`,
+          `  ${s.state === 'running' ? spin : MARK[s.state]} ${s.label}...${s.detail ? ` ${s.detail}` : ''}`,
       ),
     ];
     const up = this.drawn > 0 ? `\x1b[${this.drawn}A` : '';

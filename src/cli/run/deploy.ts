@@ -114,9 +114,9 @@ async function deploy(ctx: Context, args: string[], opts: Record<string, unknown
     `Deploying container to Cloud Run service [${service}] in project [${t.project}] region [${t.region}]`,
   );
   const stages = [
-    { key: 'revision', label: 'Creating Revision...' },
-    { key: 'traffic', label: 'Routing traffic...' },
-    ...(allow !== undefined ? [{ key: 'iam', label: 'Setting IAM Policy...' }] : []),
+    { key: 'revision', label: 'Creating Revision' },
+    { key: 'traffic', label: 'Routing traffic' },
+    ...(allow !== undefined ? [{ key: 'iam', label: 'Setting IAM Policy' }] : []),
   ];
   const progress = ctx.progress(existing ? 'Deploying...' : 'Deploying new service...', stages).start();
   let op;

@@ -75,7 +75,7 @@ export function describeService(s: Service): string {
   const latest = shortName(s.latestReadyRevision);
   const traffic = (s.trafficStatuses?.length ? s.trafficStatuses : (s.traffic ?? [])).map((t) => {
     const isLatest = t.type === 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST';
-    const who = isLatest ? `LATEST (currently ${latest})` : shortName(t.revision);
+    const who = isLatest ? `LATEST (currently ${latest || 'none ready'})` : shortName(t.revision);
     return `  ${String(t.percent ?? 0).padStart(3)}% ${who}${t.tag ? `\n        ${t.tag}: ${'uri' in t && t.uri ? t.uri : ''}` : ''}`;
   });
   const t = s.template ?? {};

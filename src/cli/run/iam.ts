@@ -32,7 +32,7 @@ async function binding(
   const { member, role } = memberRole(opts);
   const t = serviceTarget(ctx, service);
   await getService(ctx, t);
-  let found = !add;
+  let found = add;
   const policy = await modifyServicePolicy(ctx, t.name, (p) => {
     const changed = editBinding(p, role, member, add);
     if (!add) found = changed;

@@ -14,13 +14,11 @@ function upstream(url: URL): { host: string; port: number; secure: boolean } {
   return { host, port, secure };
 }
 
-function forward(target: URL, token: string | undefined, req: IncomingMessage, res: ServerResponse): void {
+function forward(target: URL, token: string, req: IncomingMessage, res: ServerResponse): void {
   const { host, port, secure } = upstream(target);
   const headers: Record<string, string | string[] | undefined> = { ...req.headers, host: target.host };
-  if (token) {
-    if (headers.authorization) headers['x-serverless-authorization'] = `Bearer ${token}`;
-    else headers.authorization = `Bearer ${token}`;
-  }
+  if (headers.authorization) headers['x-serverless-authorization'] = `Bearer ${token}`;
+  else headers.authorization = `Bearer ${token}`;
   const send = secure ? httpsRequest : httpRequest;
   const up = send(
     { host, port, method: req.method, path: req.url, headers, servername: target.hostname },
@@ -50,9 +48,26 @@ async function proxy(ctx: Context, [service]: string[], opts: Record<string, unk
     );
   }
   const port = opts.port === undefined ? 8080 : intFlagValue('--port', String(opts.port), 0, 65535);
-  const token = ctx.token();
+  // ID tokens live an hour: mint one up front (so bad credentials fail now) and renew it every 45 minutes.
+  let token = await ctx.identityToken(svc.uri);
+  let minted = Date.now();
+  const fresh = async (): Promise<string> => {
+    if (Date.now() - minted > 45 * 60_000) {
+      token = await ctx.identityToken(svc.uri);
+      minted = Date.now();
+    }
+    return token;
+  };
   const target = new URL(url);
-  const server = createServer((req, res) => forward(target, token, req, res));
+  const server = createServer((req, res) => {
+    fresh().then(
+      (t) => forward(target, t, req, res),
+      (e: unknown) => {
+        res.writeHead(502, { 'content-type': 'text/plain' });
+        res.end(`tarmac proxy: cannot get an identity token: ${(e as Error).message}\n`);
+      },
+    );
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) =>
       reject(

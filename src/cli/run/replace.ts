@@ -132,8 +132,8 @@ async function replace(ctx: Context, [file]: string[], opts: Record<string, unkn
   );
   const progress = ctx
     .progress(existing ? 'Deploying...' : 'Deploying new service...', [
-      { key: 'revision', label: 'Creating Revision...' },
-      { key: 'traffic', label: 'Routing traffic...' },
+      { key: 'revision', label: 'Creating Revision' },
+      { key: 'traffic', label: 'Routing traffic' },
     ])
     .start();
   const op = await (

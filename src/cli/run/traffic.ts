@@ -144,7 +144,7 @@ export function computeTraffic(svc: Service, ch: TrafficChanges): TrafficTarget[
 export function trafficSummary(svc: Service): string {
   const latest = shortName(svc.latestReadyRevision);
   const lines = (svc.trafficStatuses ?? []).map((t) => {
-    const who = t.type === LATEST ? `LATEST (currently ${latest})` : shortName(t.revision);
+    const who = t.type === LATEST ? `LATEST (currently ${latest || 'none ready'})` : shortName(t.revision);
     return `  ${String(t.percent ?? 0).padStart(3)}% ${who}${t.tag ? `\n        ${t.tag}: ${t.uri ?? ''}` : ''}`;
   });
   return [`URL: ${svc.uri ?? ''}`, 'Traffic:', ...lines].join('\n');

@@ -13,8 +13,8 @@ async function update(ctx: Context, [service]: string[], opts: Record<string, un
   const body = applyChanges(existing, ch, chosenRevision(service!, existing, ch));
   const progress = ctx
     .progress('Deploying...', [
-      { key: 'revision', label: 'Creating Revision...' },
-      { key: 'traffic', label: 'Routing traffic...' },
+      { key: 'revision', label: 'Creating Revision' },
+      { key: 'traffic', label: 'Routing traffic' },
     ])
     .start();
   const run = ctx.client().run;
@@ -43,7 +43,7 @@ async function updateTraffic(
   const traffic = computeTraffic(existing, ch);
   const run = ctx.client().run;
   const progress = ctx
-    .progress('Updating traffic...', [{ key: 'traffic', label: 'Routing traffic...' }])
+    .progress('Updating traffic...', [{ key: 'traffic', label: 'Routing traffic' }])
     .start();
   const op = await run
     .updateService({ ...desiredState(existing), name: t.name, traffic })

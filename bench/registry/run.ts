@@ -1,0 +1,191 @@
+/**
+ * bench/registry: push and pull throughput of a ~200 MB image in several random layers, against
+ * tarmac's registry and Debian's docker-registry (CNCF distribution) on 127.0.0.1 in the same run, with
+ * the same client (skopeo). Prints MB/s per registry and the tarmac/distribution ratios.
+ *
+ *   npx tsx bench/registry/run.ts [--mb 200] [--layers 5] [--rounds 2]
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
+
+const run = promisify(execFile);
+const arg = (name: string, def: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+};
+const MB = arg('mb', 200);
+const LAYERS = arg('layers', 5);
+const ROUNDS = arg('rounds', 2);
+
+const work = mkdtempSync(join(tmpdir(), 'tarmac-bench-registry-'));
+const children: ChildProcess[] = [];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** An OCI layout with LAYERS gzip layers of random bytes, MB in total. */
+function makeImage(dir: string): number {
+  mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
+  const put = (data: Buffer): { digest: string; size: number } => {
+    const hex = createHash('sha256').update(data).digest('hex');
+    writeFileSync(join(dir, 'blobs', 'sha256', hex), data);
+    return { digest: `sha256:${hex}`, size: data.length };
+  };
+  const layers = [];
+  const diffIds = [];
+  let total = 0;
+  for (let i = 0; i < LAYERS; i++) {
+    const raw = randomBytes(Math.floor((MB * 1024 * 1024) / LAYERS));
+    const gz = gzipSync(raw, { level: 1 });
+    diffIds.push(`sha256:${createHash('sha256').update(raw).digest('hex')}`);
+    layers.push({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...put(gz) });
+    total += gz.length;
+  }
+  const config = put(
+    Buffer.from(
+      JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: diffIds } }),
+    ),
+  );
+  const manifest = put(
+    Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+        layers,
+      }),
+    ),
+  );
+  writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+  writeFileSync(
+    join(dir, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest }],
+    }),
+  );
+  return total;
+}
+
+async function waitFor(url: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    try {
+      await fetch(url);
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+async function startTarmac(): Promise<{ host: string; creds: string[] }> {
+  const port = await freePort();
+  const home = join(work, 'tarmac-home');
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, 'serve.ts'), home, String(port)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  children.push(child);
+  const line = await new Promise<string>((resolve) =>
+    child.stdout!.once('data', (d: Buffer) => resolve(d.toString())),
+  );
+  const { token } = JSON.parse(line) as { token: string };
+  await waitFor(`http://127.0.0.1:${port}/healthz`);
+  return { host: `127.0.0.1:${port}`, creds: [`x:${token}`] };
+}
+
+async function startDistribution(): Promise<{ host: string; creds: string[] }> {
+  const port = await freePort();
+  const cfg = join(work, 'distribution.yml');
+  writeFileSync(
+    cfg,
+    [
+      'version: 0.1',
+      'log: { level: error }',
+      `storage: { filesystem: { rootdirectory: ${join(work, 'distribution')} }, delete: { enabled: true } }`,
+      `http: { addr: 127.0.0.1:${port} }`,
+      '',
+    ].join('\n'),
+  );
+  const child = spawn('docker-registry', ['serve', cfg], { stdio: ['ignore', 'ignore', 'inherit'] });
+  children.push(child);
+  await waitFor(`http://127.0.0.1:${port}/v2/`);
+  return { host: `127.0.0.1:${port}`, creds: [] };
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t) / 1e9;
+}
+
+async function measure(name: string, reg: { host: string; creds: string[] }, image: string, round: number) {
+  const ref = `docker://${reg.host}/bench-project/img${round}:1`;
+  const dest = reg.creds.length ? ['--dest-creds', reg.creds[0]!] : [];
+  const src = reg.creds.length ? ['--src-creds', reg.creds[0]!] : [];
+  const push = await timed(() =>
+    run('skopeo', ['copy', '-q', '--dest-tls-verify=false', ...dest, `oci:${image}`, ref]),
+  );
+  const out = join(work, `pull-${name}-${round}`);
+  const pull = await timed(() =>
+    run('skopeo', ['copy', '-q', '--src-tls-verify=false', ...src, ref, `dir:${out}`]),
+  );
+  rmSync(out, { recursive: true, force: true });
+  return { push, pull };
+}
+
+async function main(): Promise<void> {
+  const image = join(work, 'image');
+  const bytes = makeImage(image);
+  const [tarmac, dist] = await Promise.all([startTarmac(), startDistribution()]);
+  const best = {
+    tarmac: { push: Infinity, pull: Infinity },
+    distribution: { push: Infinity, pull: Infinity },
+  };
+  for (let round = 0; round < ROUNDS; round++) {
+    // Alternate who goes first so page cache and machine load favour neither.
+    const order =
+      round % 2 === 0 ? (['tarmac', 'distribution'] as const) : (['distribution', 'tarmac'] as const);
+    for (const name of order) {
+      const r = await measure(name, name === 'tarmac' ? tarmac : dist, image, round);
+      best[name].push = Math.min(best[name].push, r.push);
+      best[name].pull = Math.min(best[name].pull, r.pull);
+      console.log(`round ${round} ${name}: push ${r.push.toFixed(2)} s, pull ${r.pull.toFixed(2)} s`);
+    }
+  }
+  const mbps = (s: number): string => (bytes / 1024 / 1024 / s).toFixed(1);
+  console.log(
+    `image: ${(bytes / 1024 / 1024).toFixed(0)} MB in ${LAYERS} layers, best of ${ROUNDS} rounds, client skopeo`,
+  );
+  for (const name of ['tarmac', 'distribution'] as const) {
+    console.log(`${name}: push ${mbps(best[name].push)} MB/s, pull ${mbps(best[name].pull)} MB/s`);
+  }
+  console.log(`ratio tarmac/distribution: push ${(best.distribution.push / best.tarmac.push).toFixed(2)}`);
+  console.log(`ratio tarmac/distribution: pull ${(best.distribution.pull / best.tarmac.pull).toFixed(2)}`);
+}
+
+main()
+  .catch((e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    for (const c of children) c.kill('SIGTERM');
+    rmSync(work, { recursive: true, force: true });
+  });

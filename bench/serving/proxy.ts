@@ -1,0 +1,84 @@
+/**
+ * bench/serving (a): proxy overhead. Requests/s and p50/p99 latency to the same container through
+ * tarmac's ingress, directly on its published 127.0.0.1 port, and through Debian's nginx as a
+ * reverse proxy (keep-alive upstream), with wrk, in one run.
+ *   npx tsx bench/serving/proxy.ts [seconds=10] [connections=32]
+ * Needs wrk and nginx (apt-get install wrk nginx-light) and the test engine.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { startRig } from '../../test/serving/rig.ts';
+
+const run = promisify(execFile);
+const seconds = Number(process.argv[2] ?? 10);
+const connections = Number(process.argv[3] ?? 32);
+
+interface Result {
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+function ms(v: string, unit: string): number {
+  const n = Number(v);
+  return unit === 'us' ? n / 1000 : unit === 's' ? n * 1000 : n;
+}
+
+async function wrk(url: string, host?: string): Promise<Result> {
+  const args = ['-t2', `-c${connections}`, `-d${seconds}s`, '--latency', url];
+  if (host) args.push('-H', `Host: ${host}`);
+  const { stdout } = await run('wrk', args, { maxBuffer: 1 << 20 });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? 0);
+  const p50 = /50%\s+([\d.]+)(us|ms|s)/.exec(stdout);
+  const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(stdout);
+  return { rps, p50: p50 ? ms(p50[1]!, p50[2]!) : NaN, p99: p99 ? ms(p99[1]!, p99[2]!) : NaN };
+}
+
+async function startNginx(upstreamPort: number): Promise<{ port: number; stop: () => void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'tarmac-bench-nginx-'));
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const conf = `worker_processes auto; pid ${dir}/nginx.pid; error_log ${dir}/error.log; daemon off;
+events { worker_connections 1024; }
+http { access_log off; client_body_temp_path ${dir}; proxy_temp_path ${dir};
+  upstream app { server 127.0.0.1:${upstreamPort}; keepalive 64; }
+  server { listen 127.0.0.1:${port};
+    location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection "";
+      proxy_set_header Host $host; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; } } }`;
+  writeFileSync(join(dir, 'nginx.conf'), conf);
+  const child = spawn('nginx', ['-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 500));
+  return { port, stop: () => child.kill('SIGTERM') };
+}
+
+const rig = await startRig({});
+try {
+  const { url, spec } = await rig.deploy('bench', { concurrency: 1000, minInstances: 1, maxInstances: 1 });
+  const upstream = await rig.hostPort(spec.name);
+  const nginx = await startNginx(upstream);
+  const host = new URL(url).host;
+  try {
+    // Warm every path once, then measure back to back.
+    await wrk(`http://127.0.0.1:${upstream}/`).catch(() => undefined);
+    const direct = await wrk(`http://127.0.0.1:${upstream}/`);
+    const ingress = await wrk(`http://127.0.0.1:${rig.port}/`, host);
+    const viaNginx = await wrk(`http://127.0.0.1:${nginx.port}/`, host);
+    const f = (r: Result): string =>
+      `${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms`;
+    console.log(`wrk -t2 -c${connections} -d${seconds}s, upstream busybox httpd static file`);
+    console.log(`direct  : ${f(direct)}`);
+    console.log(`ingress : ${f(ingress)}`);
+    console.log(`nginx   : ${f(viaNginx)}`);
+    console.log(`ratio ingress/direct throughput = ${(ingress.rps / direct.rps).toFixed(2)} (target >= 0.6)`);
+    console.log(
+      `ratio ingress/nginx  throughput = ${(ingress.rps / viaNginx.rps).toFixed(2)} (target >= 1.0)`,
+    );
+    console.log(`added p50 latency vs direct = ${(ingress.p50 - direct.p50).toFixed(2)} ms`);
+  } finally {
+    nginx.stop();
+  }
+} finally {
+  await rig.dispose();
+}

@@ -1,0 +1,108 @@
+import { existsSync, statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { loadConfig } from '../config/index.ts';
+import { silentLogger } from '../shared/index.ts';
+import {
+  baseImageStatus,
+  connectEngine,
+  type ContainerEngine,
+  type EngineConnection,
+} from '../runtime/index.ts';
+import { splitArgs } from './engine.ts';
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  fix?: string;
+}
+
+const MIN_FREE_BYTES = 5 * 1024 ** 3;
+
+function freeBytes(path: string): number {
+  let p = path;
+  while (!existsSync(p) && dirname(p) !== p) p = dirname(p);
+  const s = statfsSync(p);
+  return s.bavail * s.bsize;
+}
+
+/** Checks that need a reachable engine, in the order `tarmac doctor` prints them. */
+async function engineChecks(engine: ContainerEngine): Promise<Check[]> {
+  const info = await engine.info();
+  const checks: Check[] = [
+    {
+      name: 'engine',
+      ok: true,
+      detail: `${info.name} ${info.version} (API ${info.apiVersion}, cgroup v${info.cgroupVersion})`,
+    },
+    {
+      name: 'memory limits',
+      ok: info.memoryLimit,
+      detail: info.memoryLimit ? 'enforced (cgroup memory controller present)' : 'NOT enforced',
+      fix: info.memoryLimit
+        ? undefined
+        : 'boot with cgroup_enable=memory (kernel command line) so memory limits kill containers',
+    },
+    {
+      name: 'network mode',
+      ok: info.name !== 'podman' || info.networkMode.startsWith('slirp4netns'),
+      detail: `${info.networkMode}; host loopback inside containers: ${info.hostLoopbackAddress}`,
+      fix: 'apt-get install slirp4netns',
+    },
+  ];
+  for (const img of await baseImageStatus(engine)) {
+    checks.push({
+      name: `base image ${img.name}`,
+      ok: img.present,
+      detail: img.present ? `${img.ref}${img.current ? '' : ' (older recipe)'}` : `${img.ref} missing`,
+      fix: img.present ? undefined : `tarmac images bootstrap ${img.name}`,
+    });
+  }
+  return checks;
+}
+
+/** Runs every check; never throws for a failed check, only reports it. */
+export async function runDoctor(flags: Record<string, string>): Promise<Check[]> {
+  const config = loadConfig({ flags });
+  const checks: Check[] = [];
+  let conn: EngineConnection | undefined;
+  try {
+    conn = await connectEngine({ ...config, engine: { ...config.engine, provision: false } }, silentLogger());
+    checks.push({ name: 'engine reachable', ok: true, detail: conn.host });
+    checks.push(...(await engineChecks(conn.engine)));
+  } catch (e) {
+    checks.push({
+      name: 'engine reachable',
+      ok: false,
+      detail: (e as Error).message.split('. Fix:')[0]!,
+      fix: 'run `tarmac serve` as root on Debian/Ubuntu to provision Podman, or start Docker/Podman and set TARMAC_ENGINE_HOST',
+    });
+  } finally {
+    await conn?.dispose();
+  }
+  const free = freeBytes(config.home);
+  checks.push({
+    name: 'free disk',
+    ok: free >= MIN_FREE_BYTES,
+    detail: `${(free / 1024 ** 3).toFixed(1)} GiB free for ${config.home}`,
+    fix: free >= MIN_FREE_BYTES ? undefined : 'free at least 5 GiB (images, builds, registry blobs)',
+  });
+  return checks;
+}
+
+/** `tarmac doctor [--format json]`: exit 0 when every check passes, 1 otherwise. */
+export async function doctorCommand(argv: string[]): Promise<number> {
+  const { flags } = splitArgs(argv);
+  const { format, ...config } = flags;
+  const checks = await runDoctor(config);
+  const ok = checks.every((c) => c.ok);
+  if (format === 'json') {
+    process.stdout.write(`${JSON.stringify({ ok, checks }, null, 2)}\n`);
+  } else {
+    for (const c of checks) {
+      process.stdout.write(`${c.ok ? 'PASS' : 'FAIL'}  ${c.name.padEnd(30)} ${c.detail}\n`);
+      if (!c.ok && c.fix) process.stdout.write(`      fix: ${c.fix}\n`);
+    }
+  }
+  return ok ? 0 : 1;
+}

@@ -1,0 +1,34 @@
+import { rmSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { runDoctor } from '../src/admin/index.ts';
+import { tempHome } from './harness.ts';
+import { testEngineHost } from './engine.ts';
+
+describe('tarmac doctor', () => {
+  it('passes every check against the test engine with bootstrapped base images', async () => {
+    const home = tempHome();
+    try {
+      const checks = await runDoctor({ home, 'engine-host': testEngineHost() });
+      expect(checks.filter((c) => !c.ok)).toEqual([]);
+      expect(checks.map((c) => c.name)).toEqual(
+        expect.arrayContaining(['engine reachable', 'engine', 'memory limits', 'network mode', 'free disk']),
+      );
+      expect(checks.find((c) => c.name === 'base image python:3.11-slim')?.ok).toBe(true);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('fails the engine check with a fix when no engine answers', async () => {
+    const home = tempHome();
+    try {
+      const checks = await runDoctor({ home, 'engine-host': `unix://${home}/nothing.sock` });
+      const engine = checks.find((c) => c.name === 'engine reachable')!;
+      expect(engine.ok).toBe(false);
+      expect(engine.fix).toMatch(/TARMAC_ENGINE_HOST/);
+      expect(checks.find((c) => c.name === 'free disk')?.ok).toBe(true);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
