@@ -30,6 +30,16 @@ export const GROUPS: GroupEntry[] = [
     load: () => import('./builds/index.ts'),
   },
   {
+    name: 'auth',
+    summary: 'Print tokens and manage the credentials the CLI uses',
+    load: () => import('./auth.ts'),
+  },
+  {
+    name: 'iam',
+    summary: 'Manage service accounts and their keys',
+    load: () => import('./iam.ts'),
+  },
+  {
     name: 'scheduler',
     summary: 'Manage Cloud Scheduler jobs',
     load: () => import('./scheduler.ts'),

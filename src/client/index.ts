@@ -31,3 +31,10 @@ export class TarmacClient {
     this.oauth = new OAuthClient(this.http);
   }
 }
+export {
+  asKeyFile,
+  exchangeKeyFile,
+  refreshCredential,
+  type OAuthTokens,
+  type ServiceAccountKeyFile,
+} from './keyfile.ts';

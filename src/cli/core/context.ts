@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { TarmacClient } from '../../client/index.ts';
+import { TarmacClient, asKeyFile, exchangeKeyFile } from '../../client/index.ts';
 import { render, type PrintOptions } from './format/index.ts';
 import { ConfigStore, Properties, type Env } from './properties.ts';
 import { userError } from './errors.ts';
@@ -165,6 +165,30 @@ export class Context {
     );
   }
 
+  /** The activated service account key file (`auth activate-service-account`), unless a token is given explicitly. */
+  keyFile(): string | undefined {
+    const explicit =
+      this.flags.accessTokenFile ||
+      this.props.get('auth/access_token_file') ||
+      this.io.env.TARMAC_ACCESS_TOKEN ||
+      this.io.env.CLOUDSDK_AUTH_ACCESS_TOKEN;
+    return explicit ? undefined : this.props.get('auth/credential_file_override');
+  }
+
+  /** The bearer token source: an activated key file is exchanged for an access token once per command. */
+  private tokenSource(): string | (() => Promise<string | undefined>) | undefined {
+    const file = this.keyFile();
+    if (!file) return this.token();
+    let cached: Promise<string | undefined> | undefined;
+    return () => {
+      cached ??= (async () => {
+        const key = asKeyFile(JSON.parse(readFileSync(file, 'utf8')) as unknown, file);
+        return (await exchangeKeyFile(key, {})).access_token;
+      })();
+      return cached;
+    };
+  }
+
   /**
    * An ID token for the current identity (as `gcloud auth print-identity-token`): the token endpoint's
    * refresh grant turns the stored credential into one; a credential that is already a JWT is used as is.
@@ -188,7 +212,7 @@ export class Context {
     if (api === 'run' && this.clientCache) return this.clientCache;
     const c = new TarmacClient({
       endpoint: this.endpoint(api),
-      token: this.token(),
+      token: this.tokenSource(),
       userAgent: 'tarmac-cli',
     });
     if (api === 'run') this.clientCache = c;

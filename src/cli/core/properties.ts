@@ -42,6 +42,11 @@ export const PROPERTIES: PropertyDef[] = [
     env: ['TARMAC_HOME'],
   },
   { section: 'auth', name: 'access_token_file', help: 'file holding the bearer token to send' },
+  {
+    section: 'auth',
+    name: 'credential_file_override',
+    help: 'service account key file the CLI authenticates with (set by `auth activate-service-account`)',
+  },
   { section: 'run', name: 'region', help: 'default region for run commands', env: ['TARMAC_REGION'] },
   { section: 'run', name: 'platform', help: 'only "managed" is supported', choices: ['managed'] },
   { section: 'builds', name: 'region', help: 'default region for builds commands' },
