@@ -22,7 +22,7 @@ import { createBuildService, type BuildService } from './build/index.ts';
 import { Iam } from './iam/index.ts';
 import { Scheduler } from './scheduler/index.ts';
 import { Serving } from './serving/index.ts';
-import { connectEngine, removeOrphans, type ContainerEngine } from './runtime/index.ts';
+import { connectEngine, publishBaseImages, removeOrphans, type ContainerEngine } from './runtime/index.ts';
 import { FsBlobStore, Registry, RegistryAuth, createRegistryHandler } from './registry/index.ts';
 import {
   DisposeStack,
@@ -150,6 +150,16 @@ export class Platform {
       clock: this.clock,
       logger: this.logger,
     });
+  }
+
+  /**
+   * Copies the bootstrapped base images (`tarmac images bootstrap`) into the registry under
+   * library/NAME:TAG, so the registry can serve as the engine's docker.io mirror
+   * (runtime's dockerHubMirrorConf with this registry's host).
+   */
+  async publishBaseImages(): Promise<{ ref: string; digest: string }[]> {
+    const auth = await this.registryAuth.internalCredentials(['library/'], ['pull', 'push']);
+    return publishBaseImages(this.servingEngine(), `127.0.0.1:${this.listeners.registry.port}`, auth);
   }
 
   private servingEngine(): ContainerEngine {

@@ -117,7 +117,7 @@ async function startDistribution(): Promise<{ host: string; creds: string[] }> {
     cfg,
     [
       'version: 0.1',
-      'log: { level: error }',
+      'log: { level: error, accesslog: { disabled: true } }',
       `storage: { filesystem: { rootdirectory: ${join(work, 'distribution')} }, delete: { enabled: true } }`,
       `http: { addr: 127.0.0.1:${port} }`,
       '',
@@ -136,7 +136,7 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 }
 
 async function measure(name: string, reg: { host: string; creds: string[] }, image: string, round: number) {
-  const ref = `docker://${reg.host}/bench-project/img${round}:1`;
+  const ref = `docker://${reg.host}/tarmac-project/bench${round}:1`;
   const dest = reg.creds.length ? ['--dest-creds', reg.creds[0]!] : [];
   const src = reg.creds.length ? ['--src-creds', reg.creds[0]!] : [];
   const push = await timed(() =>
@@ -151,14 +151,16 @@ async function measure(name: string, reg: { host: string; creds: string[] }, ima
 }
 
 async function main(): Promise<void> {
-  const image = join(work, 'image');
-  const bytes = makeImage(image);
   const [tarmac, dist] = await Promise.all([startTarmac(), startDistribution()]);
+  let bytes = 0;
   const best = {
     tarmac: { push: Infinity, pull: Infinity },
     distribution: { push: Infinity, pull: Infinity },
   };
   for (let round = 0; round < ROUNDS; round++) {
+    // Fresh random layers each round: clients would otherwise mount blobs pushed in an earlier round.
+    const image = join(work, `image${round}`);
+    bytes = makeImage(image);
     // Alternate who goes first so page cache and machine load favour neither.
     const order =
       round % 2 === 0 ? (['tarmac', 'distribution'] as const) : (['distribution', 'tarmac'] as const);
@@ -168,6 +170,7 @@ async function main(): Promise<void> {
       best[name].pull = Math.min(best[name].pull, r.pull);
       console.log(`round ${round} ${name}: push ${r.push.toFixed(2)} s, pull ${r.pull.toFixed(2)} s`);
     }
+    rmSync(image, { recursive: true, force: true });
   }
   const mbps = (s: number): string => (bytes / 1024 / 1024 / s).toFixed(1);
   console.log(

@@ -60,7 +60,12 @@ export class RegistryAuth {
   async caller(header: string | undefined): Promise<Caller> {
     if (header === undefined || header.trim() === '') return { principal: ANONYMOUS, grants: undefined };
     const basic = /^\s*basic\s+(\S+)\s*$/i.exec(header);
-    if (basic) return { principal: await this.fromPassword(basic[1]!), grants: undefined };
+    if (basic) {
+      // A registry token also works as a Basic password (how tarmac hands the engine a push credential).
+      const own = await this.verifyToken(passwordOf(basic[1]!));
+      if (own) return own;
+      return { principal: await this.fromPassword(basic[1]!), grants: undefined };
+    }
     const bearer = /^\s*bearer\s+(\S+)\s*$/i.exec(header);
     if (!bearer) throw regError('UNAUTHORIZED', 'unsupported Authorization scheme');
     const own = await this.verifyToken(bearer[1]!);
@@ -71,7 +76,7 @@ export class RegistryAuth {
   /** True when the caller may do `action` on `repository`. */
   async allowed(caller: Caller, repository: string, action: Action): Promise<boolean> {
     if (action === 'pull' && repository.startsWith(PUBLIC_PREFIX)) return true;
-    if (caller.grants) return caller.grants.get(repository)?.has(action) ?? false;
+    if (caller.grants) return granted(caller.grants, repository, action);
     if (caller.principal.kind === 'anonymous') return false;
     return this.iamAllows(caller.principal, repository, action);
   }
@@ -142,6 +147,28 @@ export class RegistryAuth {
     };
   }
 
+  /**
+   * A short-lived credential for tarmac itself: Basic username `tarmac`, password a registry token
+   * granting `actions` on repositories under each prefix (e.g. `library/`), for the engine to push the
+   * bootstrapped base images.
+   */
+  async internalCredentials(
+    prefixes: string[],
+    actions: Action[],
+  ): Promise<{ username: string; password: string }> {
+    const now = Math.floor(this.o.clock.now() / 1000);
+    const access = prefixes.map((p) => ({ type: 'repository', name: `${p}*`, actions }));
+    const password = await new SignJWT({ access, kind: 'serviceAccount', email: 'tarmac' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuer(ISSUER)
+      .setAudience(this.service)
+      .setSubject('tarmac-internal')
+      .setIssuedAt(now)
+      .setExpirationTime(now + 3600)
+      .sign(this.key);
+    return { username: 'tarmac', password };
+  }
+
   private async callerForToken(header: string | undefined): Promise<Caller> {
     const c = await this.caller(header);
     // A registry token is not a credential for getting another one.
@@ -169,9 +196,7 @@ export class RegistryAuth {
   }
 
   private async fromPassword(b64: string): Promise<Principal> {
-    const decoded = Buffer.from(b64, 'base64').toString('utf8');
-    const i = decoded.indexOf(':');
-    const password = i < 0 ? '' : decoded.slice(i + 1);
+    const password = passwordOf(b64);
     if (password === '')
       throw regError('UNAUTHORIZED', 'Basic credentials need an access token as the password');
     return this.authenticate(`Bearer ${password}`);
@@ -197,6 +222,21 @@ export class RegistryAuth {
       throw e;
     }
   }
+}
+
+/** Whether grants (exact names, or `prefix/*` entries) allow `action` on `repository`. */
+function granted(grants: Map<string, Set<Action>>, repository: string, action: Action): boolean {
+  if (grants.get(repository)?.has(action)) return true;
+  for (const [name, actions] of grants) {
+    if (name.endsWith('/*') && repository.startsWith(name.slice(0, -1)) && actions.has(action)) return true;
+  }
+  return false;
+}
+
+function passwordOf(b64: string): string {
+  const decoded = Buffer.from(b64, 'base64').toString('utf8');
+  const i = decoded.indexOf(':');
+  return i < 0 ? '' : decoded.slice(i + 1);
 }
 
 function projectOf(repository: string): string {

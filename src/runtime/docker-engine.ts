@@ -90,8 +90,8 @@ export class DockerEngine implements ContainerEngine {
   inspectImage(ref: string): Promise<ImageInfo> {
     return images.inspectImage(this.docker, ref);
   }
-  pull(ref: string, auth?: RegistryAuth): Promise<void> {
-    return images.pull(this.docker, ref, auth);
+  async pull(ref: string, auth?: RegistryAuth): Promise<void> {
+    return images.pull(this.docker, ref, auth, (await this.info()).name === 'podman');
   }
   build(opts: BuildOptions): Promise<{ imageId: string }> {
     return images.build(this.docker, opts);

@@ -79,15 +79,34 @@ async function follow(
   return all;
 }
 
-export async function pull(docker: Docker, ref: string, auth?: RegistryAuth): Promise<void> {
+/**
+ * Pulls an image. Podman's compat pull has no tlsVerify switch, so a plain-HTTP loopback registry is
+ * pulled through its libpod endpoint instead (the same service, tlsVerify=false).
+ */
+export async function pull(docker: Docker, ref: string, auth?: RegistryAuth, podman = false): Promise<void> {
   const { repo, tag } = splitRef(ref);
-  const opts: Record<string, unknown> = { fromImage: repo, tag };
   const ac = authConfig(auth, ref);
-  if (ac) opts.authconfig = ac;
-  if (isPlainHttpRegistry(ref)) opts.tlsVerify = false;
   let stream: Readable;
   try {
-    stream = (await docker.pull(ref, opts)) as Readable;
+    if (podman && isPlainHttpRegistry(ref)) {
+      stream = await new Promise<Readable>((resolve, reject) => {
+        docker.modem.dial(
+          {
+            path: '/v4.0.0/libpod/images/pull?',
+            method: 'POST',
+            options: { reference: ref, tlsVerify: false, quiet: false },
+            authconfig: ac,
+            isStream: true,
+            statusCodes: { 200: true, 400: 'bad parameter', 404: 'no such image', 500: 'server error' },
+          },
+          (err, data) => (err ? reject(err) : resolve(data as Readable)),
+        );
+      });
+    } else {
+      const opts: Record<string, unknown> = { fromImage: repo, tag };
+      if (ac) opts.authconfig = ac;
+      stream = (await docker.pull(ref, opts)) as Readable;
+    }
   } catch (e) {
     if (statusOf(e) === 404) throw engineError('IMAGE_NOT_FOUND', `pull ${ref}: ${engineMessage(e)}`, e);
     if (statusOf(e) !== undefined) throw engineError('PULL_FAILED', `pull ${ref}: ${engineMessage(e)}`, e);

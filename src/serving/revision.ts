@@ -41,6 +41,7 @@ export class Revision {
   private lastDesired = 0;
   private failures = 0;
   private backoffUntil = 0;
+  private lastError = '';
   private outcome: ((r: RevisionReadiness) => void)[] = [];
   private idleWaiters: (() => void)[] = [];
   private tickTimer: TimerHandle | undefined;
@@ -94,6 +95,11 @@ export class Revision {
 
   /** Queues a request until a slot frees up or an instance starts. */
   wait(w: Waiter): void {
+    if (this.active === 0 && this.deps.clock.now() < this.backoffUntil) {
+      // Crash-looping: fail fast instead of holding requests through the backoff.
+      w.fail(503, `The revision ${this.spec.name} could not start an instance: ${this.lastError}`);
+      return;
+    }
     if (this.queued >= this.opts.queueLimit) {
       w.fail(429, `Rate exceeded: revision ${this.spec.name} has ${this.queued} requests waiting.`);
       return;
@@ -234,6 +240,7 @@ export class Revision {
     this.failures++;
     const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (this.failures - 1));
     this.backoffUntil = this.deps.clock.now() + backoff;
+    this.lastError = message;
     this.deps.systemLog(
       this.spec.name,
       'ERROR',

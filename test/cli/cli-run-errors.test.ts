@@ -52,5 +52,5 @@ describe('tarmac run: errors against a running tarmac', () => {
       TARMAC_ACCESS_TOKEN: 'garbage',
     });
     expect(debug.stderr).toMatch(/\n\s+at /);
-  });
+  }, 180_000);
 });

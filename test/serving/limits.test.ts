@@ -52,6 +52,11 @@ describe('serving: limits, probes and failures (real engine)', () => {
     expect(r.message).toContain('exited with code 3');
     expect(r.logTail.join('\n')).toContain('boom-before-exit');
     expect(rig.serving.systemLogs(spec.name).join('\n')).toContain('crash loop backoff');
+    // While backing off, a request routed to it fails fast with the reason instead of hanging.
+    const url = rig.route('crashy', [{ revision: spec.name, percent: 100 }]);
+    const res = await get(url, rig.port, '/');
+    expect(res.status).toBe(503);
+    expect(res.body).toContain('exited with code 3');
   });
 
   it('waits for the startup probe: no request reaches an instance that does not listen yet', async () => {

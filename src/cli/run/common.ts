@@ -54,8 +54,6 @@ export async function getService(ctx: Context, t: Target): Promise<Service> {
   return s;
 }
 
-const STAGE_CONDITION: Record<string, string> = { revision: 'ConfigurationsReady', traffic: 'RoutesReady' };
-
 /** Waits for an operation, moving the progress stages on from the service conditions in its metadata. */
 export async function waitWithProgress(
   ctx: Context,
@@ -65,11 +63,13 @@ export async function waitWithProgress(
   progress.set('revision', 'running');
   const onPoll = (o: Operation): void => {
     const svc = o.metadata as Service | undefined;
-    for (const [stage, type] of Object.entries(STAGE_CONDITION)) {
-      const c = svc?.conditions?.find((x) => x.type === type);
-      if (c?.state === 'CONDITION_SUCCEEDED') progress.set(stage, 'done');
-      if (stage === 'revision' && c?.state === 'CONDITION_SUCCEEDED') progress.set('traffic', 'running');
-    }
+    // Conditions speak for this change only once the service has observed its generation.
+    if (!svc || svc.observedGeneration !== svc.generation) return;
+    const ok = (type: string): boolean =>
+      svc.conditions?.find((x) => x.type === type)?.state === 'CONDITION_SUCCEEDED';
+    if (!ok('ConfigurationsReady')) return;
+    progress.set('revision', 'done');
+    progress.set('traffic', ok('RoutesReady') ? 'done' : 'running');
   };
   onPoll(op);
   const done = await ctx.client().run.wait(op, { onPoll });
