@@ -8,6 +8,8 @@ import { Telemetry } from './telemetry/index.ts';
 import {
   cloudBuildRoutes,
   createApiServer,
+  consoleRoutes,
+  ConsoleSessions,
   iamRoutes,
   schedulerRoutes,
   loggingRoutes,
@@ -222,10 +224,13 @@ export class Platform {
     return { ingress: host(l.ingress), api: host(l.api), registry: host(l.registry) };
   }
 
+  /** Browser sessions of the web console (cookie -> bearer credential, held in memory). */
+  readonly consoleSessions = new ConsoleSessions((a) => this.iam.authenticate(a));
+
   async start(): Promise<void> {
     await this.startEngine();
     const { bind, ports } = this.config;
-    const api = createApiServer(this.routeModules(), this.logger);
+    const api = createApiServer(this.routeModules(), this.logger, (req) => this.consoleSessions.apply(req));
     const ingress = createServer(this.serving.handleRequest);
     ingress.on('upgrade', this.serving.handleUpgrade);
     await this.blobStore.init();
@@ -282,6 +287,10 @@ export class Platform {
       runV1Routes(this.services, this.config.defaultRegion),
       loggingRoutes(this.iam, this.telemetry, this.config.defaultProject),
       schedulerRoutes(this.scheduler, this.iam),
+      consoleRoutes(this.consoleSessions, {
+        project: this.config.defaultProject,
+        region: this.config.defaultRegion,
+      }),
     ];
   }
 

@@ -26,12 +26,21 @@ export function sendError(res: ServerResponse, err: unknown, log?: Logger): void
 }
 
 /** The API listener: health, then each route module, with errors mapped in one place. */
-export function createApiServer(modules: RouteModule[], log: Logger): Server {
+export function createApiServer(
+  modules: RouteModule[],
+  log: Logger,
+  before?: (req: IncomingMessage) => TarmacError | undefined,
+): Server {
   const router = new Router();
   router.add('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }));
   for (const m of modules) m(router);
   return createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://api');
+    const denied = before?.(req);
+    if (denied) {
+      sendError(res, denied);
+      return;
+    }
     const found = router.match(req.method ?? 'GET', url.pathname);
     if (!found) {
       sendError(res, new TarmacError('NOT_FOUND', `no such method: ${req.method} ${url.pathname}`));

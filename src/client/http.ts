@@ -5,6 +5,8 @@ export interface ClientOptions {
   endpoint: string;
   token?: string | (() => Promise<string | undefined>);
   userAgent?: string;
+  /** Extra headers on every request (the console's CSRF header). */
+  headers?: () => Record<string, string>;
 }
 
 export interface RequestOptions {
@@ -68,7 +70,10 @@ export class HttpClient {
   /** Sends a request; JSON bodies are encoded, Buffer/string bodies are sent as they are. */
   async fetch(method: string, path: string, opts: RequestOptions = {}): Promise<Response> {
     const headers: Record<string, string> = {
-      'user-agent': this.opts.userAgent ?? 'tarmac-client',
+      ...(this.opts.userAgent === undefined && typeof window !== 'undefined'
+        ? {}
+        : { 'user-agent': this.opts.userAgent ?? 'tarmac-client' }),
+      ...this.opts.headers?.(),
       ...opts.headers,
     };
     const token = await this.token();

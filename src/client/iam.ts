@@ -34,6 +34,16 @@ export class IamClient {
     );
   }
 
+  /** Disables (or enables) a service account: its keys and tokens stop working while disabled. */
+  setDisabled(project: string, email: string, disabled: boolean): Promise<unknown> {
+    const verb = disabled ? 'disable' : 'enable';
+    return this.http.request(
+      'POST',
+      `/v1/projects/${encodeURIComponent(project)}/serviceAccounts/${encodeURIComponent(email)}:${verb}`,
+      { body: {} },
+    );
+  }
+
   createKey(project: string, email: string): Promise<ServiceAccountKey> {
     return this.http.request(
       'POST',

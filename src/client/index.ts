@@ -4,6 +4,7 @@ import { IamClient } from './iam.ts';
 import { SchedulerClient } from './scheduler.ts';
 import { CloudBuildClient } from './cloudbuild.ts';
 import { OAuthClient } from './oauth.ts';
+import { LoggingClient } from './logging.ts';
 
 export { HttpClient, errorFromResponse, type ClientOptions, type RequestOptions } from './http.ts';
 export { RunV2Client, pollOperation, operationError, type WaitOptions } from './run.ts';
@@ -11,6 +12,7 @@ export { IamClient } from './iam.ts';
 export { SchedulerClient } from './scheduler.ts';
 export { CloudBuildClient } from './cloudbuild.ts';
 export { OAuthClient, type TokenAnswer } from './oauth.ts';
+export { LoggingClient, type LogEntry, type MetricJson } from './logging.ts';
 export type * from './types.ts';
 
 /** Every API client over one endpoint and credential (tarmac serves all APIs on one listener). */
@@ -21,6 +23,7 @@ export class TarmacClient {
   readonly scheduler: SchedulerClient;
   readonly builds: CloudBuildClient;
   readonly oauth: OAuthClient;
+  readonly logging: LoggingClient;
 
   constructor(opts: ClientOptions) {
     this.http = new HttpClient(opts);
@@ -29,6 +32,7 @@ export class TarmacClient {
     this.scheduler = new SchedulerClient(this.http);
     this.builds = new CloudBuildClient(this.http);
     this.oauth = new OAuthClient(this.http);
+    this.logging = new LoggingClient(this.http);
   }
 }
 export {

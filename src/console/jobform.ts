@@ -1,0 +1,163 @@
+import type { SchedulerJob, ServiceAccount } from '../client/index.ts';
+import { api, jobParent, message, type Defaults } from './api.ts';
+import { field, h, input, notice, select, short } from './dom.ts';
+
+const METHODS = ['POST', 'GET', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
+
+/** The create/edit form: HTTP target, method, headers, body, auth header, service account, audience, retries. */
+export function jobForm(
+  ctx: Defaults,
+  job: SchedulerJob | undefined,
+  accounts: ServiceAccount[],
+): HTMLElement {
+  const t = job?.httpTarget;
+  const r = (job?.retryConfig ?? {}) as Record<string, string | number | undefined>;
+  const authNow = t?.oidcToken ? 'oidc' : t?.oauthToken ? 'oauth' : 'none';
+  const f = {
+    id: input('jobId', short(job?.name), {
+      required: true,
+      pattern: '[A-Za-z0-9_-]{1,500}',
+      readonly: !!job,
+    }),
+    description: input('description', job?.description ?? ''),
+    schedule: input('schedule', job?.schedule ?? '*/5 * * * *', { required: true }),
+    tz: input('timeZone', job?.timeZone ?? 'Etc/UTC'),
+    target: select('targetType', [['http', 'HTTP']], 'http'),
+    uri: input('uri', t?.uri ?? '', { type: 'url', required: true }),
+    method: select(
+      'httpMethod',
+      METHODS.map((m): [string, string] => [m, m]),
+      t?.httpMethod ?? 'POST',
+    ),
+    headers: h(
+      'textarea',
+      { name: 'headers', rows: '3' },
+      Object.entries(t?.headers ?? {})
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('\n'),
+    ) as HTMLTextAreaElement,
+    body: h('textarea', { name: 'body', rows: '3' }, t?.body ? atob(t.body) : '') as HTMLTextAreaElement,
+    auth: select(
+      'auth',
+      [
+        ['none', 'None'],
+        ['oidc', 'Add OIDC token'],
+        ['oauth', 'Add OAuth token'],
+      ],
+      authNow,
+    ),
+    sa: select(
+      'serviceAccountEmail',
+      accounts.map((a): [string, string] => [a.email ?? '', a.email ?? '']),
+      t?.oidcToken?.serviceAccountEmail ?? t?.oauthToken?.serviceAccountEmail ?? '',
+    ),
+    audience: input('audience', t?.oidcToken?.audience ?? ''),
+    scope: input('scope', t?.oauthToken?.scope ?? 'https://www.googleapis.com/auth/cloud-platform'),
+    retries: input('retryCount', String(r.retryCount ?? 0), { type: 'number', min: 0, max: 5 }),
+    maxRetry: input('maxRetryDuration', String(r.maxRetryDuration ?? '0s')),
+    minBackoff: input('minBackoffDuration', String(r.minBackoffDuration ?? '5s')),
+    maxBackoff: input('maxBackoffDuration', String(r.maxBackoffDuration ?? '3600s')),
+    doublings: input('maxDoublings', String(r.maxDoublings ?? 5), { type: 'number', min: 0 }),
+    deadline: input('attemptDeadline', job?.attemptDeadline ?? '180s'),
+  };
+  // The audience defaults to the URL, as in Cloud Scheduler; shown as the placeholder until typed.
+  const syncAudience = (): void => {
+    f.audience.placeholder = f.uri.value || 'defaults to the URL';
+  };
+  f.uri.addEventListener('input', syncAudience);
+  syncAudience();
+  const authFields = h(
+    'div',
+    {},
+    field('Service account', f.sa),
+    h('div', { class: 'oidc' }, field('Audience', f.audience, 'Defaults to the URL')),
+    h('div', { class: 'oauth' }, field('Scope', f.scope)),
+  );
+  const showAuth = (): void => {
+    authFields.hidden = f.auth.value === 'none';
+    (authFields.querySelector('.oidc') as HTMLElement).hidden = f.auth.value !== 'oidc';
+    (authFields.querySelector('.oauth') as HTMLElement).hidden = f.auth.value !== 'oauth';
+  };
+  f.auth.addEventListener('change', showAuth);
+  showAuth();
+  const out = h('div', { 'aria-live': 'polite' });
+  const read = (): SchedulerJob => {
+    const headers: Record<string, string> = {};
+    for (const l of f.headers.value.split('\n')) {
+      const i = l.indexOf(':');
+      if (i > 0) headers[l.slice(0, i).trim()] = l.slice(i + 1).trim();
+    }
+    const httpTarget: NonNullable<SchedulerJob['httpTarget']> = {
+      uri: f.uri.value.trim(),
+      httpMethod: f.method.value,
+      headers,
+    };
+    if (f.body.value) httpTarget.body = btoa(unescape(encodeURIComponent(f.body.value)));
+    if (f.auth.value === 'oidc')
+      httpTarget.oidcToken = {
+        serviceAccountEmail: f.sa.value,
+        audience: f.audience.value.trim() || httpTarget.uri,
+      };
+    if (f.auth.value === 'oauth')
+      httpTarget.oauthToken = { serviceAccountEmail: f.sa.value, scope: f.scope.value.trim() };
+    return {
+      name: `${jobParent(ctx)}/jobs/${f.id.value.trim()}`,
+      description: f.description.value,
+      schedule: f.schedule.value.trim(),
+      timeZone: f.tz.value.trim(),
+      httpTarget,
+      attemptDeadline: f.deadline.value.trim(),
+      retryConfig: {
+        retryCount: Number(f.retries.value),
+        maxRetryDuration: f.maxRetry.value.trim(),
+        minBackoffDuration: f.minBackoff.value.trim(),
+        maxBackoffDuration: f.maxBackoff.value.trim(),
+        maxDoublings: Number(f.doublings.value),
+      },
+    };
+  };
+  const submit = async (ev: Event): Promise<void> => {
+    ev.preventDefault();
+    try {
+      const j = read();
+      if (job) await api.scheduler.update({ ...j, name: job.name! });
+      else await api.scheduler.create(jobParent(ctx), j);
+      location.hash = `#/jobs/${encodeURIComponent(f.id.value.trim())}`;
+    } catch (e) {
+      out.replaceChildren(notice(message(e), 'alert'));
+    }
+  };
+  return h(
+    'form',
+    { 'aria-label': job ? 'Edit job' : 'Create job', onsubmit: (ev: Event) => void submit(ev) },
+    field('Name', f.id),
+    field('Description', f.description),
+    field('Frequency (cron)', f.schedule),
+    field('Time zone', f.tz),
+    h(
+      'fieldset',
+      {},
+      h('legend', {}, 'Target'),
+      field('Target type', f.target),
+      field('URL', f.uri),
+      field('HTTP method', f.method),
+      field('HTTP headers (Name: value, one per line)', f.headers),
+      field('Body', f.body),
+      field('Auth header', f.auth),
+      authFields,
+    ),
+    h(
+      'fieldset',
+      {},
+      h('legend', {}, 'Retry settings'),
+      field('Max retry attempts', f.retries),
+      field('Max retry duration', f.maxRetry),
+      field('Min backoff duration', f.minBackoff),
+      field('Max backoff duration', f.maxBackoff),
+      field('Max doublings', f.doublings),
+      field('Attempt deadline', f.deadline),
+    ),
+    h('button', { type: 'submit' }, job ? 'Save' : 'Create'),
+    out,
+  );
+}
