@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { request } from 'node:http';
 import { usePlatform } from '../harness.ts';
-import { TEST_IMAGE } from '../engine.ts';
+import { BUSYBOX_IMAGE as TEST_IMAGE } from '../busybox-image.ts';
 import { cliEnv, runTarmac } from './run-tarmac.ts';
 import { ownerClient } from './identities.ts';
 
