@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultProject, ownerHeaders } from './auth.ts';
-import { TEST_IMAGE } from './engine.ts';
+import { BUSYBOX_IMAGE as TEST_IMAGE } from './busybox-image.ts';
 import { usePlatform } from './harness.ts';
 
 const REGION = 'us-central1';
