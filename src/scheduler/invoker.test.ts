@@ -27,16 +27,20 @@ async function server(
 }
 
 const target = (uri: string, over: Partial<JobSpec['httpTarget']> = {}): JobSpec['httpTarget'] =>
-  ({ uri, httpMethod: 'POST', headers: {}, body: Buffer.from('hi').toString('base64'), ...over }) as JobSpec['httpTarget'];
+  ({
+    uri,
+    httpMethod: 'POST',
+    headers: {},
+    body: Buffer.from('hi').toString('base64'),
+    ...over,
+  }) as JobSpec['httpTarget'];
 
 describe('HttpInvoker', () => {
   it('sends the marker only to the ingress, also across redirects, and follows them as Cloud Scheduler', async () => {
     const outside = await server(() => ({ status: 204 }));
     // The "ingress": internal hosts are routed here; /a redirects within the service, /b outside.
     const ingress = await server((path) =>
-      path === '/a'
-        ? { status: 307, location: '/b' }
-        : { status: 302, location: `${outside.url}/landed` },
+      path === '/a' ? { status: 307, location: '/b' } : { status: 302, location: `${outside.url}/landed` },
     );
     const inv = new HttpInvoker({
       clock: new SystemClock(),
@@ -57,7 +61,9 @@ describe('HttpInvoker', () => {
         deadlineMs: 5000,
       });
       expect(out).toMatchObject({ ok: true, httpStatus: 204, code: 'OK' });
-      expect(ingress.got.map((g) => [g.method, g.path, g.headers.host, g.headers['x-tarmac-internal']])).toEqual([
+      expect(
+        ingress.got.map((g) => [g.method, g.path, g.headers.host, g.headers['x-tarmac-internal']]),
+      ).toEqual([
         ['POST', '/a', 'svc-1.us-central1.run.localhost:8080', 'secret'],
         ['POST', '/b', 'svc-1.us-central1.run.localhost:8080', 'secret'],
       ]);

@@ -125,16 +125,13 @@ export class HttpInvoker {
     let body: Buffer | undefined = t.body ? Buffer.from(t.body, 'base64') : undefined;
     for (let hop = 0; ; hop++) {
       const internal = this.opts.internalRoute?.(url);
-      const res = await request(
-        internal ? new URL(`${url.pathname}${url.search}`, internal.origin) : url,
-        {
-          method,
-          headers: internal ? { ...headers, ...internal.headers, host: url.host } : headers,
-          body,
-          dispatcher: this.agent,
-          signal,
-        },
-      );
+      const res = await request(internal ? new URL(`${url.pathname}${url.search}`, internal.origin) : url, {
+        method,
+        headers: internal ? { ...headers, ...internal.headers, host: url.host } : headers,
+        body,
+        dispatcher: this.agent,
+        signal,
+      });
       const location = res.headers.location;
       if (!REDIRECT.has(res.statusCode) || typeof location !== 'string' || hop >= MAX_REDIRECTS) return res;
       await res.body.dump().catch(() => undefined);
