@@ -47,6 +47,8 @@ export interface ServingOptions {
   instanceRegistry?: InstanceRegistry;
   /** The metadata server's port on the host loopback, once it listens. */
   metadataPort?: () => number | undefined;
+  /** The API listener's port on the host loopback (instances get TARMAC_API_ENDPOINT from it). */
+  apiPort?: () => number | undefined;
   /** Receives every system log line (instance started, OOM, probe failures). */
   onSystemLog?: (revision: string, severity: Severity, text: string) => void;
   /** Receives every proxied request once it finished (request logs, metrics); keep it cheap. */
@@ -120,6 +122,10 @@ export class Serving implements DataPlane {
         metadataHost: () => {
           const p = this.o.metadataPort?.();
           return p ? `${hostLoopback}:${p}` : undefined;
+        },
+        apiEndpoint: () => {
+          const p = this.o.apiPort?.();
+          return p ? `http://${hostLoopback}:${p}` : undefined;
         },
         registry: this.o.instanceRegistry,
         systemLog: (rev: string, sev: Severity, text: string) => this.systemLog(rev, sev, text),
@@ -321,8 +327,12 @@ export class Serving implements DataPlane {
       );
     }
     const rev = this.revisions.get(name);
-    if (!rev) return reject(503, `Revision ${name} is not ready to serve traffic.`);
-    go(rev);
+    if (rev) return go(rev);
+    const notReady = (): void => reject(503, `Revision ${name} is not ready to serve traffic.`);
+    // Being registered (a restart resuming it): wait for it as for a cold start.
+    const pending = this.pending.get(name);
+    if (!pending) return notReady();
+    pending.then(go, notReady);
   }
 
   /** The ingress listener's request handler. */
