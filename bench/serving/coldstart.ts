@@ -101,7 +101,9 @@ try {
     .slice(1);
   const ms = launches.map((m) => Number(m[1]));
   const f = (xs: number[]): string => `p50 ${pct(xs, 50).toFixed(0)} ms, p95 ${pct(xs, 95).toFixed(0)} ms`;
-  console.log(`cold start over ${cycles} scale-from-zero cycles (Python http.server app, Podman + slirp4netns)`);
+  console.log(
+    `cold start over ${cycles} scale-from-zero cycles (Python http.server app, Podman + slirp4netns)`,
+  );
   console.log(`cold request via ingress    ${f(cold)}`);
   console.log(`app's own start (direct)    ${f(own)}  (engine create+start until GET / answers)`);
   console.log(`instance launch (serving)   ${f(ms)}`);

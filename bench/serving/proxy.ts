@@ -96,7 +96,9 @@ try {
     const viaNginx = await wrk(`http://127.0.0.1:${nginx.port}/`, host);
     const f = (r: Result): string =>
       `${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms`;
-    console.log(`wrk -t2 -c${connections} -d${seconds}s, upstream Python ThreadingHTTPServer, HTTP/1.1 keep-alive`);
+    console.log(
+      `wrk -t2 -c${connections} -d${seconds}s, upstream Python ThreadingHTTPServer, HTTP/1.1 keep-alive`,
+    );
     console.log(`direct  : ${f(direct)}`);
     console.log(`ingress : ${f(ingress)}`);
     console.log(`nginx   : ${f(viaNginx)}`);
