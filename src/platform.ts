@@ -160,6 +160,7 @@ export class Platform {
       iam: servicesIamOf(this.iam),
       dataPlane: this.serving,
       resolveImage: imageResolverFor(() => `localhost:${this.listeners.registry.port}`),
+      progressDeadlineMs: config.serving.progressDeadlineSeconds * 1000,
       imageDigest: imageDigestFor(
         () => `localhost:${this.listeners.registry.port}`,
         (repository, tag) => this.registry.meta.resolveTag(repository, tag),
