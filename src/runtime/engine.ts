@@ -110,6 +110,8 @@ export interface ContainerState {
   status: string;
   exitCode: number | null;
   oomKilled: boolean;
+  /** For an OOM-killed container: the memory in use at the kill, as the kernel reported it. */
+  memoryUsedBytes?: number;
   hostPort?: number;
   startedAt?: string;
   finishedAt?: string;
