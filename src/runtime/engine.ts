@@ -113,6 +113,8 @@ export interface ContainerState {
   /** For an OOM-killed container: the memory in use at the kill, as the kernel reported it. */
   memoryUsedBytes?: number;
   hostPort?: number;
+  /** The container's init process as the host sees it (0 or absent when not running or unknown). */
+  pid?: number;
   startedAt?: string;
   finishedAt?: string;
   labels: Record<string, string>;

@@ -221,10 +221,14 @@ export class Revision {
     this.ready.push(inst);
     this.failures = 0;
     const ms = inst.readyAt - inst.createdAt;
+    const t = inst.timings;
+    const parts = t
+      ? ` (create ${t.createMs} ms, start ${t.startMs} ms, inspect ${t.inspectMs} ms, startup probe ${t.probeMs} ms)`
+      : '';
     this.deps.systemLog(
       this.spec.name,
       'INFO',
-      `Instance ${inst.id} started in ${ms} ms and is serving${cold ? ' (cold start: requests were waiting)' : ''}.`,
+      `Instance ${inst.id} started in ${ms} ms${parts} and is serving${cold ? ' (cold start: requests were waiting)' : ''}.`,
     );
     this.deps.observer?.instanceStarted(this.spec, inst.id, ms, cold);
     this.notify({ ready: true });
