@@ -20,6 +20,7 @@ import { stripSignature } from '../iam/index.ts';
 import { AddressPool } from './addresses.ts';
 import { parseHost, serviceHost, serviceUrl, type HostKey } from './hosts.ts';
 import { HostsFile } from './hostsfile.ts';
+import { takeInternalMarker } from './marker.ts';
 import { KIND_INSTANCE, type InstanceRegistry, type LauncherDeps, type Severity } from './launcher.ts';
 import type { Instance } from './instance.ts';
 import { ProxyCall, sendError, type RequestHook } from './proxy.ts';
@@ -50,6 +51,8 @@ export interface ServingOptions {
   onSystemLog?: (revision: string, severity: Severity, text: string) => void;
   /** Receives every proxied request once it finished (request logs, metrics); keep it cheap. */
   onRequest?: RequestHook;
+  /** Secret value of INTERNAL_MARKER_HEADER that makes a request internal traffic (see marker.ts). */
+  internalMarker?: string;
 }
 
 const HOST_CACHE_LIMIT = 4096;
@@ -71,8 +74,10 @@ export class Serving implements DataPlane {
   private watch: Watch | undefined;
   private port = 0;
   private disposed = false;
+  private readonly marker: Buffer | undefined;
 
   constructor(private readonly o: ServingOptions) {
+    this.marker = o.internalMarker ? Buffer.from(o.internalMarker) : undefined;
     this.suffix = `.${o.domain}`;
     this.routes = new RouteTable(o.domain, (h) => serviceUrl(h, this.port));
   }
@@ -265,6 +270,7 @@ export class Serving implements DataPlane {
     go: (rev: Revision) => void,
     reject: (status: number, message: string) => void,
   ): void {
+    const marked = takeInternalMarker(req, this.marker);
     const host = req.headers.host ?? '';
     const hk = this.hostKey(host);
     const route = hk ? this.routes.get(hk.key) : undefined;
@@ -278,7 +284,7 @@ export class Serving implements DataPlane {
     const auth = this.o.invokeAuthorizer;
     if (!auth) return this.route(route, hk.tag, go, reject);
     auth(
-      { headers: req.headers, internal: this.isInternal(req.socket.remoteAddress) },
+      { headers: req.headers, internal: marked || this.isInternal(req.socket.remoteAddress) },
       route.auth,
       route.audiences,
     ).then(
