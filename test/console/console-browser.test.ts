@@ -3,7 +3,7 @@ import type { Platform } from '../../src/platform.ts';
 import type { Browser, Page } from 'playwright-core';
 import { defaultProject, idTokenAs, ownerHeaders } from '../auth.ts';
 import { usePlatform } from '../harness.ts';
-import { appScript, TEST_IMAGE as BUSYBOX } from '../serving/app.ts';
+import { appScript, BUSYBOX_IMAGE as BUSYBOX } from '../serving/app.ts';
 import { get } from '../serving/client.ts';
 import { launch, shot, unlabelled } from './browser.ts';
 
