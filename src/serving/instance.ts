@@ -76,6 +76,8 @@ export interface InstanceContext {
   hostLoopback: string;
   hostsFile: string | undefined;
   metadataHost: string | undefined;
+  /** Where code in the instance reaches tarmac's API (TARMAC_API_ENDPOINT). */
+  apiEndpoint?: string;
 }
 
 const RESERVED_ENV = new Set(['PORT', 'K_SERVICE', 'K_REVISION', 'K_CONFIGURATION']);
@@ -89,6 +91,7 @@ export function instanceContainerSpec(spec: RevisionRuntimeSpec, ctx: InstanceCo
   env.K_REVISION = spec.name;
   env.K_CONFIGURATION = spec.service;
   if (ctx.metadataHost) env.GCE_METADATA_HOST ??= ctx.metadataHost;
+  if (ctx.apiEndpoint) env.TARMAC_API_ENDPOINT ??= ctx.apiEndpoint;
   const networkMode = ctx.networkMode.startsWith('slirp4netns')
     ? `${ctx.networkMode},outbound_addr=${ctx.address}`
     : ctx.networkMode;

@@ -38,6 +38,8 @@ export interface LauncherDeps {
   hostLoopback: string;
   hostsFile: string | undefined;
   metadataHost: () => string | undefined;
+  /** The control-plane API as instances reach it (http://10.0.2.2:PORT), once it listens. */
+  apiEndpoint: () => string | undefined;
   registry: InstanceRegistry | undefined;
   systemLog: SystemLog;
   /** Container id -> instance, so engine events find their instance. */
@@ -100,6 +102,7 @@ export async function launch(spec: RevisionRuntimeSpec, inst: Instance, deps: La
     hostLoopback: deps.hostLoopback,
     hostsFile: deps.hostsFile,
     metadataHost: deps.metadataHost(),
+    apiEndpoint: deps.apiEndpoint(),
   });
   try {
     inst.containerId = await engine.create(cspec);
