@@ -12,7 +12,6 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-
 describe('tarmac builds submit and run deploy --source', () => {
   it('builds the sample, pushes it, deploys it from source and serves it', async () => {
     const p = await usePlatform();

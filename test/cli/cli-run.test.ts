@@ -5,7 +5,6 @@ import { cliEnv, runTarmac } from './run-tarmac.ts';
 import { ownerClient } from './identities.ts';
 import { get } from '../serving/client.ts';
 
-
 const HTTPD = [
   '--command=sh',
   '--args=-c,echo "hello $GREETING" > /tmp/index.html && exec httpd -f -p $PORT -h /tmp',
