@@ -71,6 +71,7 @@ export class Serving implements DataPlane {
   private readonly suffix: string;
   private readonly addresses = new AddressPool();
   private readonly byContainer = new Map<string, Instance>();
+  private readonly images = new Set<string>();
   private deps: Promise<LauncherDeps> | undefined;
   private hostsFile: HostsFile | undefined;
   private watch: Watch | undefined;
@@ -87,6 +88,8 @@ export class Serving implements DataPlane {
   /** Records the ingress port (service URLs carry it). */
   start(ingressPort: number): void {
     this.port = ingressPort;
+    // Engine facts (the first `info` can take seconds) are fetched now, not on the first deploy.
+    this.launcherDeps().catch(() => undefined);
   }
 
   private labels(): Record<string, string> {
@@ -203,7 +206,11 @@ export class Serving implements DataPlane {
     if (!p) {
       p = (async () => {
         const deps = await this.launcherDeps();
-        if (!(await deps.engine.imageExists(spec.image))) await deps.engine.pull(spec.image);
+        // An image once seen stays known: a launch that finds it gone pulls it again (launcher.ts).
+        if (!this.images.has(spec.image)) {
+          if (!(await deps.engine.imageExists(spec.image))) await deps.engine.pull(spec.image);
+          this.images.add(spec.image);
+        }
         const rev = new Revision(spec, deps, this.revisionOptions());
         this.revisions.set(spec.name, rev);
         return rev;
