@@ -19,7 +19,7 @@ import {
   runV2Routes,
   type RouteModule,
 } from './api/index.ts';
-import { ServicesControlPlane, imageResolverFor, servicesIamOf } from './services/index.ts';
+import { ServicesControlPlane, imageDigestFor, imageResolverFor, servicesIamOf } from './services/index.ts';
 import { createBuildService, type BuildService } from './build/index.ts';
 import { Iam } from './iam/index.ts';
 import { Scheduler } from './scheduler/index.ts';
@@ -127,6 +127,7 @@ export class Platform {
       invokeAuthorizer: this.iam.invokeAuthorizer,
       instanceRegistry: this.iam,
       metadataPort: () => this.iam.metadataAddress.port,
+      apiPort: () => this.addrs?.api.port,
       onSystemLog: (rev, severity, text) => {
         const s = this.serving.revisionSpec(rev);
         if (!s) return;
@@ -160,6 +161,10 @@ export class Platform {
       iam: servicesIamOf(this.iam),
       dataPlane: this.serving,
       resolveImage: imageResolverFor(() => `localhost:${this.listeners.registry.port}`),
+      imageDigest: imageDigestFor(
+        () => `localhost:${this.listeners.registry.port}`,
+        (repository, tag) => this.registry.meta.resolveTag(repository, tag),
+      ),
       clock: this.clock,
       logger: this.logger,
     });

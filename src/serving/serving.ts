@@ -47,6 +47,8 @@ export interface ServingOptions {
   instanceRegistry?: InstanceRegistry;
   /** The metadata server's port on the host loopback, once it listens. */
   metadataPort?: () => number | undefined;
+  /** The API listener's port on the host loopback (instances get TARMAC_API_ENDPOINT from it). */
+  apiPort?: () => number | undefined;
   /** Receives every system log line (instance started, OOM, probe failures). */
   onSystemLog?: (revision: string, severity: Severity, text: string) => void;
   /** Receives every proxied request once it finished (request logs, metrics); keep it cheap. */
@@ -69,6 +71,7 @@ export class Serving implements DataPlane {
   private readonly suffix: string;
   private readonly addresses = new AddressPool();
   private readonly byContainer = new Map<string, Instance>();
+  private readonly images = new Set<string>();
   private deps: Promise<LauncherDeps> | undefined;
   private hostsFile: HostsFile | undefined;
   private watch: Watch | undefined;
@@ -85,6 +88,8 @@ export class Serving implements DataPlane {
   /** Records the ingress port (service URLs carry it). */
   start(ingressPort: number): void {
     this.port = ingressPort;
+    // Engine facts (the first `info` can take seconds) are fetched now, not on the first deploy.
+    this.launcherDeps().catch(() => undefined);
   }
 
   private labels(): Record<string, string> {
@@ -117,6 +122,10 @@ export class Serving implements DataPlane {
         metadataHost: () => {
           const p = this.o.metadataPort?.();
           return p ? `${hostLoopback}:${p}` : undefined;
+        },
+        apiEndpoint: () => {
+          const p = this.o.apiPort?.();
+          return p ? `http://${hostLoopback}:${p}` : undefined;
         },
         registry: this.o.instanceRegistry,
         systemLog: (rev: string, sev: Severity, text: string) => this.systemLog(rev, sev, text),
@@ -197,7 +206,11 @@ export class Serving implements DataPlane {
     if (!p) {
       p = (async () => {
         const deps = await this.launcherDeps();
-        if (!(await deps.engine.imageExists(spec.image))) await deps.engine.pull(spec.image);
+        // An image once seen stays known: a launch that finds it gone pulls it again (launcher.ts).
+        if (!this.images.has(spec.image)) {
+          if (!(await deps.engine.imageExists(spec.image))) await deps.engine.pull(spec.image);
+          this.images.add(spec.image);
+        }
         const rev = new Revision(spec, deps, this.revisionOptions());
         this.revisions.set(spec.name, rev);
         return rev;
@@ -314,8 +327,12 @@ export class Serving implements DataPlane {
       );
     }
     const rev = this.revisions.get(name);
-    if (!rev) return reject(503, `Revision ${name} is not ready to serve traffic.`);
-    go(rev);
+    if (rev) return go(rev);
+    const notReady = (): void => reject(503, `Revision ${name} is not ready to serve traffic.`);
+    // Being registered (a restart resuming it): wait for it as for a cold start.
+    const pending = this.pending.get(name);
+    if (!pending) return notReady();
+    pending.then(go, notReady);
   }
 
   /** The ingress listener's request handler. */
