@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
@@ -17,11 +18,12 @@ import {
   runV2Routes,
   type RouteModule,
 } from './api/index.ts';
-import { ServicesControlPlane, imageResolverFor, servicesIamOf } from './services/index.ts';
+import { ServicesControlPlane, imageDigestFor, imageResolverFor, servicesIamOf } from './services/index.ts';
 import { createBuildService, type BuildService } from './build/index.ts';
 import { Iam } from './iam/index.ts';
 import { Scheduler } from './scheduler/index.ts';
 import { Serving, type RequestRecord } from './serving/index.ts';
+import { INTERNAL_MARKER_HEADER } from './model/index.ts';
 import {
   connectEngine,
   publishBaseImages,
@@ -82,6 +84,8 @@ export class Platform {
   private readonly stack = new DisposeStack();
   private addrs: Listeners | undefined;
   private engineRef: ContainerEngine | undefined;
+  /** Per-process secret marking tarmac's own calls to the ingress (the scheduler's) as internal. */
+  private readonly internalMarker = randomBytes(32).toString('base64url');
 
   constructor(
     readonly config: ParsedConfig,
@@ -129,6 +133,7 @@ export class Platform {
       invokeAuthorizer: this.iam.invokeAuthorizer,
       instanceRegistry: this.iam,
       metadataPort: () => this.iam.metadataAddress.port,
+      apiPort: () => this.addrs?.api.port,
       onSystemLog: (rev, severity, text) => {
         const s = this.serving.revisionSpec(rev);
         if (!s) return;
@@ -136,6 +141,7 @@ export class Platform {
         this.telemetry.systemEvent(res, severity, text);
       },
       onRequest: process.env.TARMAC_REQUEST_LOGS === 'off' ? undefined : (r) => this.logRequest(r),
+      internalMarker: this.internalMarker,
     });
     this.blobStore = new FsBlobStore(this.paths.blobs);
     this.registry = new Registry({
@@ -161,6 +167,10 @@ export class Platform {
       iam: servicesIamOf(this.iam),
       dataPlane: this.serving,
       resolveImage: imageResolverFor(() => `localhost:${this.listeners.registry.port}`),
+      imageDigest: imageDigestFor(
+        () => `localhost:${this.listeners.registry.port}`,
+        (repository, tag) => this.registry.meta.resolveTag(repository, tag),
+      ),
       clock: this.clock,
       logger: this.logger,
     });
@@ -329,7 +339,7 @@ export class Platform {
   private internalRoute(url: URL): { origin: string; headers: Record<string, string> } | undefined {
     const host = url.hostname.toLowerCase();
     if (!host.endsWith(`.${this.config.domain}`) || !this.addrs) return undefined;
-    return { origin: this.urls.ingress, headers: {} };
+    return { origin: this.urls.ingress, headers: { [INTERNAL_MARKER_HEADER]: this.internalMarker } };
   }
 
   private registryHandler(): RequestListener {

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { packSource, snapshotSource } from '../src/cli/builds/archive.ts';
 import type { Build, BuildOperation } from '../src/model/index.ts';
 import type { Platform } from '../src/platform.ts';
-import { TEST_IMAGE } from './engine.ts';
+import { DEBIAN_IMAGE } from './engine.ts';
 import { usePlatform } from './harness.ts';
 import { ownerHeaders } from './auth.ts';
 
@@ -95,7 +95,7 @@ describe('builds on the real engine', () => {
   it('builds the context without .gcloudignore matches, and the engine applies .dockerignore', async () => {
     const p = await usePlatform();
     write({
-      Dockerfile: `FROM ${TEST_IMAGE}\nCOPY . /x/\nRUN find /x -type f | sort\n`,
+      Dockerfile: `FROM ${DEBIAN_IMAGE}\nCOPY . /x/\nRUN find /x -type f | sort\n`,
       '.gcloudignore': '.gcloudignore\nsecret.txt\nprivate/\n',
       '.dockerignore': 'notes.md\n',
       'secret.txt': 'do not upload',
@@ -133,7 +133,7 @@ describe('builds on the real engine', () => {
 
   it('cancels a build mid-step', async () => {
     const p = await usePlatform();
-    write({ Dockerfile: `FROM ${TEST_IMAGE}\nRUN echo started && sleep 6\n` });
+    write({ Dockerfile: `FROM ${DEBIAN_IMAGE}\nRUN echo started && sleep 6\n` });
     const id = await start(p);
     await logUntil(p, id, 'started');
     const t0 = Date.now();
@@ -150,7 +150,7 @@ describe('builds on the real engine', () => {
 
   it('ends TIMEOUT when the build outlives its timeout', async () => {
     const p = await usePlatform();
-    write({ Dockerfile: `FROM ${TEST_IMAGE}\nRUN echo started && sleep 6\n` });
+    write({ Dockerfile: `FROM ${DEBIAN_IMAGE}\nRUN echo started && sleep 6\n` });
     const { log, build } = await finish(p, await start(p, { timeout: '2s' }));
     expect(build.status).toBe('TIMEOUT');
     expect(build.timeout).toBe('2s');

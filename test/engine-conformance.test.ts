@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { engineConformance } from '../src/runtime/conformance.ts';
 import { tarDirectory } from '../src/runtime/index.ts';
-import { PYTHON_IMAGE, TEST_IMAGE, testEngine } from './engine.ts';
+import { PYTHON_IMAGE, DEBIAN_IMAGE, testEngine } from './engine.ts';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const sh = (script: string): { command: string[] } => ({ command: ['sh', '-c', script] });
@@ -21,7 +21,7 @@ const httpServer = [
 engineConformance({
   name: 'real engine',
   engine: () => Promise.resolve(testEngine()),
-  image: TEST_IMAGE,
+  image: DEBIAN_IMAGE,
   httpImage: PYTHON_IMAGE,
   programs: {
     sleep: sh('trap "exit 143" TERM; while :; do sleep 1 & wait $!; done'),

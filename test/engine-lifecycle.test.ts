@@ -6,14 +6,14 @@ import { loadConfig } from '../src/config/index.ts';
 import { silentLogger } from '../src/shared/index.ts';
 import { LABEL_KIND, connectEngine, managedLabels } from '../src/runtime/index.ts';
 import { stopPlatform, tempHome, usePlatform } from './harness.ts';
-import { TEST_IMAGE, testEngine, testEngineHost } from './engine.ts';
+import { DEBIAN_IMAGE, testEngine, testEngineHost } from './engine.ts';
 
 const bin = fileURLToPath(new URL('../bin/tarmac.mjs', import.meta.url));
 
 async function sleeper(labels: Record<string, string>): Promise<string> {
   const id = await testEngine().create({
     name: `tarmac-life-${Math.random().toString(36).slice(2, 10)}`,
-    image: TEST_IMAGE,
+    image: DEBIAN_IMAGE,
     command: ['sleep', '300'],
     labels: { ...labels, [LABEL_KIND]: 'test' },
   });

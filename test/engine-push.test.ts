@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { randomSuffix } from '../src/shared/index.ts';
 import { usePlatform } from './harness.ts';
 import { ownerToken } from './auth.ts';
-import { TEST_IMAGE, testEngine } from './engine.ts';
+import { DEBIAN_IMAGE, testEngine } from './engine.ts';
 
 // The engine driver against the built-in registry: plain HTTP on loopback, with and without credentials.
 describe('engine push and pull with a plain-HTTP registry', { timeout: 240_000 }, () => {
@@ -11,7 +11,7 @@ describe('engine push and pull with a plain-HTTP registry', { timeout: 240_000 }
     const engine = testEngine();
     const ref = `localhost:${p.listeners.registry.port}/tarmac-project/enginepush-${randomSuffix(6)}:v1`;
     const auth = { username: 'oauth2accesstoken', password: ownerToken(p) };
-    await engine.tag(TEST_IMAGE, ref);
+    await engine.tag(DEBIAN_IMAGE, ref);
     try {
       await expect(engine.push(ref)).rejects.toMatchObject({ reason: 'PUSH_FAILED' });
       const lines: string[] = [];

@@ -20,6 +20,6 @@ export function testEngine(): DockerEngine {
 }
 
 /** Bootstrapped by test/global-setup.ts (tarmac images bootstrap): sh, sleep, coreutils. */
-export const TEST_IMAGE = 'docker.io/library/debian:bookworm-slim';
+export const DEBIAN_IMAGE = 'docker.io/library/debian:bookworm-slim';
 /** Bootstrapped too: Debian's python3 with pip, Flask, gunicorn (`FROM python:3.11-slim` builds offline). */
 export const PYTHON_IMAGE = 'docker.io/library/python:3.11-slim';

@@ -4,6 +4,7 @@ import { loadConfig } from '../src/config/index.ts';
 import { createLogger } from '../src/shared/index.ts';
 import { bootstrapImages, connectEngine } from '../src/runtime/index.ts';
 import { ensureBusyboxImage } from './busybox-image.ts';
+import { pruneTestImages, snapshotImageIds } from './image-prune.ts';
 
 /**
  * Runs once before all test files: finds the container engine (TARMAC_ENGINE_HOST, DOCKER_HOST,
@@ -34,5 +35,13 @@ export default async function setup(): Promise<() => Promise<void>> {
       `global-setup: base images ready in ${((Date.now() - started) / 1000).toFixed(0)}s\n`,
     );
   }
-  return () => conn.dispose();
+  const prune = process.env.CI === 'true';
+  const before = prune ? await snapshotImageIds(conn.host) : new Set<string>();
+  return async () => {
+    if (prune) {
+      const removed = await pruneTestImages(conn.host, before);
+      process.stderr.write(`global-teardown: removed ${removed} test registry images\n`);
+    }
+    await conn.dispose();
+  };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultProject, ownerHeaders } from './auth.ts';
-import { BUSYBOX_IMAGE as TEST_IMAGE } from './busybox-image.ts';
+import { BUSYBOX_IMAGE } from './busybox-image.ts';
 import { usePlatform } from './harness.ts';
 
 const REGION = 'us-central1';
@@ -20,7 +20,7 @@ describe('a scheduler job calling a private tarmac service (real engine, ingress
         project: projectId,
         projectNumber,
         region: REGION,
-        image: TEST_IMAGE,
+        image: BUSYBOX_IMAGE,
         command: [
           'sh',
           '-c',

@@ -40,6 +40,11 @@ export const GROUPS: GroupEntry[] = [
     load: () => import('./iam.ts'),
   },
   {
+    name: 'projects',
+    summary: 'Manage the IAM policy of projects',
+    load: () => import('./projects.ts'),
+  },
+  {
     name: 'scheduler',
     summary: 'Manage Cloud Scheduler jobs',
     load: () => import('./scheduler.ts'),

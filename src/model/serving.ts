@@ -70,3 +70,9 @@ export interface DataPlane {
   /** The service URL and tag URLs for a service name. */
   serviceUrl(project: { number: string }, region: string, service: string, tag?: string): string;
 }
+
+/**
+ * Header that marks a request to the ingress as internal traffic from tarmac itself (the scheduler).
+ * Its value is a per-process secret; the ingress strips it from every request, so no instance sees it.
+ */
+export const INTERNAL_MARKER_HEADER = 'x-tarmac-internal';

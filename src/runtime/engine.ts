@@ -111,6 +111,8 @@ export interface ContainerState {
   exitCode: number | null;
   oomKilled: boolean;
   hostPort?: number;
+  /** The container's init process as the host sees it (0 or absent when not running or unknown). */
+  pid?: number;
   startedAt?: string;
   finishedAt?: string;
   labels: Record<string, string>;

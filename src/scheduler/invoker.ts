@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { Agent, request } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
 import type { TokenMinter } from '../model/index.ts';
 import { TarmacError, isTarmacError, type Clock, type StatusCode } from '../shared/index.ts';
 import { DEFAULT_SCOPE, type JobSpec } from './job.ts';
@@ -40,8 +40,10 @@ export interface InvokerOptions {
 }
 
 const REPLACED =
-  /^(host|content-length|user-agent|x-cloudscheduler.*|x-google-.*|x-appengine-.*|connection|transfer-encoding)$/i;
+  /^(host|content-length|user-agent|x-cloudscheduler.*|x-google-.*|x-appengine-.*|x-tarmac-.*|connection|transfer-encoding)$/i;
 const TOKEN_MARGIN_MS = 5 * 60_000;
+const REDIRECT = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 10;
 
 /** Sends one attempt of a job's HTTP target, as Cloud Scheduler does; never throws. */
 export class HttpInvoker {
@@ -67,16 +69,7 @@ export class HttpInvoker {
     this.inflight.add(ac);
     const timer = clock.setTimeout(() => ac.abort('deadline'), req.deadlineMs);
     try {
-      const { url, headers } = await this.prepare(req);
-      const t = req.target;
-      const res = await request(url, {
-        method: t.httpMethod,
-        headers,
-        body: t.body ? Buffer.from(t.body, 'base64') : undefined,
-        dispatcher: this.agent,
-        signal: ac.signal,
-        maxRedirections: 10,
-      });
+      const res = await this.send(req, ac.signal);
       await res.body.dump({ limit: 1 << 20 }).catch(() => undefined);
       const ok = res.statusCode >= 200 && res.statusCode < 300;
       return done({
@@ -119,9 +112,42 @@ export class HttpInvoker {
     await this.agent.close().catch(() => undefined);
   }
 
-  private async prepare(req: AttemptRequest): Promise<{ url: string; headers: Record<string, string> }> {
+  /**
+   * Sends the attempt, following up to MAX_REDIRECTS redirects itself (the final answer counts, as in
+   * Cloud Scheduler): each hop is routed on its own, so the internal marker only ever goes to the
+   * ingress and never follows a redirect elsewhere; the token is dropped when the origin changes.
+   */
+  private async send(req: AttemptRequest, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
     const t = req.target;
-    const target = new URL(t.uri);
+    const headers = await this.headers(req);
+    let url = new URL(t.uri);
+    let method = t.httpMethod as Dispatcher.HttpMethod;
+    let body: Buffer | undefined = t.body ? Buffer.from(t.body, 'base64') : undefined;
+    for (let hop = 0; ; hop++) {
+      const internal = this.opts.internalRoute?.(url);
+      const res = await request(internal ? new URL(`${url.pathname}${url.search}`, internal.origin) : url, {
+        method,
+        headers: internal ? { ...headers, ...internal.headers, host: url.host } : headers,
+        body,
+        dispatcher: this.agent,
+        signal,
+      });
+      const location = res.headers.location;
+      if (!REDIRECT.has(res.statusCode) || typeof location !== 'string' || hop >= MAX_REDIRECTS) return res;
+      await res.body.dump().catch(() => undefined);
+      const next = new URL(location, url);
+      if (next.origin !== url.origin) delete headers.authorization;
+      if (res.statusCode === 303 ? method !== 'HEAD' : res.statusCode <= 302 && method === 'POST') {
+        method = 'GET';
+        body = undefined;
+        delete headers['content-type'];
+      }
+      url = next;
+    }
+  }
+
+  private async headers(req: AttemptRequest): Promise<Record<string, string>> {
+    const t = req.target;
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(t.headers)) if (!REPLACED.test(k)) headers[k.toLowerCase()] = v;
     if (t.body && headers['content-type'] === undefined) headers['content-type'] = 'application/octet-stream';
@@ -131,12 +157,7 @@ export class HttpInvoker {
     headers['x-cloudscheduler-scheduletime'] = formatTime(req.scheduleTime, req.timeZone);
     const auth = await this.authorization(t);
     if (auth) headers.authorization = auth;
-    const internal = this.opts.internalRoute?.(target);
-    if (!internal) return { url: target.href, headers };
-    return {
-      url: new URL(`${target.pathname}${target.search}`, internal.origin).href,
-      headers: { ...headers, ...internal.headers, host: target.host },
-    };
+    return headers;
   }
 
   private async authorization(t: JobSpec['httpTarget']): Promise<string | undefined> {

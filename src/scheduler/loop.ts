@@ -6,6 +6,8 @@ import type { AttemptOutcome, AttemptRequest } from './invoker.ts';
 import { nextRun } from './next.ts';
 import type { JobRepo, JobRow } from './repo.ts';
 
+const MAX_SLEEP_MS = 3_600_000;
+
 /** What the loop needs from the invoker (the HTTP invoker, or a recording one in tests). */
 export interface Attempter {
   attempt(req: AttemptRequest): Promise<AttemptOutcome>;
@@ -151,7 +153,8 @@ export class SchedulerLoop {
         this.armedAt = undefined;
         this.tick();
       },
-      due - this.lead - this.o.clock.now(),
+      // Capped: Node fires a longer timeout (past 2^31 ms) at once; an early wake just re-arms.
+      Math.min(due - this.lead - this.o.clock.now(), MAX_SLEEP_MS),
     );
   }
 

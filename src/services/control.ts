@@ -24,6 +24,7 @@ import {
   type Location,
 } from './names.ts';
 import { applyUpdate, parseMask } from './patch.ts';
+import { digestOf, withDigest } from './wiring.ts';
 import { condition, makeEtag, renderOperation, renderService } from './render.ts';
 
 type Obj = Record<string, unknown>;
@@ -203,7 +204,9 @@ export class ServiceCommands {
       await this.ctx.deps.iam.checkActAs(req.principal, sa);
     }
     spec.template.serviceAccount ??= dflt;
-    const image = this.resolveImage(spec.template.containers[0]!.image);
+    const local = this.resolveImage(spec.template.containers[0]!.image);
+    const digest = this.ctx.deps.imageDigest?.(local);
+    const image = digest ? withDigest(local, digest) : local;
     const { record, op } = this.ctx.repo.tx(() => {
       const staged = this.stage(req, spec, image);
       if (req.validateOnly) return staged;
@@ -233,7 +236,9 @@ export class ServiceCommands {
     if (req.base && (!cur || cur.deleting)) throw serviceNotFound(req.project.projectId, req.region, req.id);
     if (cur) checkEtag(cur, req.etag);
     const revs = cur ? repo.revisions(cur.uid) : [];
-    let templateChanged = !revs[0] || !sameTemplate(revs[0].template, spec.template);
+    // The same tag pushed again (a new build) is a new image: a new revision, as Cloud Run makes one.
+    const moved = digestOf(image) !== undefined && digestOf(revs[0]?.runtime.image ?? '') !== digestOf(image);
+    let templateChanged = !revs[0] || !sameTemplate(revs[0].template, spec.template) || moved;
     const wanted = spec.template.revision;
     if (wanted) {
       const named =

@@ -42,6 +42,11 @@ export interface ServicesDeps {
   iam: ServicesIam;
   dataPlane: DataPlane;
   resolveImage: ImageResolver;
+  /**
+   * The digest a resolved image's tag points at now (built-in registry), so a revision runs the image
+   * it was created with, as Cloud Run pins revisions to digests; undefined when unknown.
+   */
+  imageDigest?: (image: string) => string | undefined;
   clock: Clock;
   logger: Logger;
 }

@@ -5,6 +5,7 @@ import type { ServicesContext } from './context.ts';
 import { ingressMode, resolveTraffic } from './desired.ts';
 import { serviceName } from './names.ts';
 import { nextStatus, opResult } from './status.ts';
+import { digestOf, withDigest } from './wiring.ts';
 
 const RETRY_MS = 1000;
 
@@ -126,9 +127,11 @@ export class Reconciler {
       else if (r.state === 'READY' && routed.has(r.name) && !this.live.has(r.uid)) this.bringUp(s, r);
       else if (r.state === 'PENDING' && !this.starting.has(r.uid)) this.supersede(r, latest!);
     }
+    // After a restart a ready revision is routed again while it starts (the data plane buffers its
+    // requests as in a cold start), so its URL never answers 404 in between.
     const waiting = target.some((t) => {
       const r = byName.get(t.revision);
-      return !r || r.state !== 'READY' || !this.live.has(r.uid);
+      return !r || r.state !== 'READY' || !(this.live.has(r.uid) || this.starting.has(r.uid));
     });
     if (this.disposed) return;
     if (!waiting) {
@@ -178,7 +181,9 @@ export class Reconciler {
       let readiness: RevisionReadiness;
       try {
         // The registry address may differ after a restart, so the image is mapped again each time.
-        const image = this.ctx.deps.resolveImage(r.template.containers[0]!.image);
+        const local = this.ctx.deps.resolveImage(r.template.containers[0]!.image);
+        const pinned = digestOf(r.runtime.image);
+        const image = pinned ? withDigest(local, pinned) : local;
         readiness = await this.ctx.deps.dataPlane.ensureRevision({ ...r.runtime, image });
       } catch (err) {
         this.ctx.deps.logger.error({ err, revision: r.name }, 'data plane failed to start a revision');

@@ -10,6 +10,13 @@ export interface InstanceExit {
   exitCode: number | null;
 }
 
+export interface LaunchTimings {
+  createMs: number;
+  startMs: number;
+  inspectMs: number;
+  probeMs: number;
+}
+
 /** One container of a revision, as the proxy and the revision see it. */
 export class Instance {
   state: InstanceState = 'starting';
@@ -19,6 +26,8 @@ export class Instance {
   lastActiveAt: number;
   readonly createdAt: number;
   readyAt = 0;
+  /** Where the launch time went (create, start, inspect, startup probe), once ready. */
+  timings: LaunchTimings | undefined;
   exit: InstanceExit | undefined;
   /** The engine reported an OOM kill inside the container. */
   oomSeen = false;
@@ -76,6 +85,8 @@ export interface InstanceContext {
   hostLoopback: string;
   hostsFile: string | undefined;
   metadataHost: string | undefined;
+  /** Where code in the instance reaches tarmac's API (TARMAC_API_ENDPOINT). */
+  apiEndpoint?: string;
 }
 
 const RESERVED_ENV = new Set(['PORT', 'K_SERVICE', 'K_REVISION', 'K_CONFIGURATION']);
@@ -89,6 +100,7 @@ export function instanceContainerSpec(spec: RevisionRuntimeSpec, ctx: InstanceCo
   env.K_REVISION = spec.name;
   env.K_CONFIGURATION = spec.service;
   if (ctx.metadataHost) env.GCE_METADATA_HOST ??= ctx.metadataHost;
+  if (ctx.apiEndpoint) env.TARMAC_API_ENDPOINT ??= ctx.apiEndpoint;
   const networkMode = ctx.networkMode.startsWith('slirp4netns')
     ? `${ctx.networkMode},outbound_addr=${ctx.address}`
     : ctx.networkMode;

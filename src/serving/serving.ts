@@ -20,6 +20,7 @@ import { stripSignature } from '../iam/index.ts';
 import { AddressPool } from './addresses.ts';
 import { parseHost, serviceHost, serviceUrl, type HostKey } from './hosts.ts';
 import { HostsFile } from './hostsfile.ts';
+import { takeInternalMarker } from './marker.ts';
 import { KIND_INSTANCE, type InstanceRegistry, type LauncherDeps, type Severity } from './launcher.ts';
 import type { Instance } from './instance.ts';
 import { ProxyCall, sendError, type RequestHook } from './proxy.ts';
@@ -46,10 +47,14 @@ export interface ServingOptions {
   instanceRegistry?: InstanceRegistry;
   /** The metadata server's port on the host loopback, once it listens. */
   metadataPort?: () => number | undefined;
+  /** The API listener's port on the host loopback (instances get TARMAC_API_ENDPOINT from it). */
+  apiPort?: () => number | undefined;
   /** Receives every system log line (instance started, OOM, probe failures). */
   onSystemLog?: (revision: string, severity: Severity, text: string) => void;
   /** Receives every proxied request once it finished (request logs, metrics); keep it cheap. */
   onRequest?: RequestHook;
+  /** Secret value of INTERNAL_MARKER_HEADER that makes a request internal traffic (see marker.ts). */
+  internalMarker?: string;
 }
 
 const HOST_CACHE_LIMIT = 4096;
@@ -66,13 +71,16 @@ export class Serving implements DataPlane {
   private readonly suffix: string;
   private readonly addresses = new AddressPool();
   private readonly byContainer = new Map<string, Instance>();
+  private readonly images = new Set<string>();
   private deps: Promise<LauncherDeps> | undefined;
   private hostsFile: HostsFile | undefined;
   private watch: Watch | undefined;
   private port = 0;
   private disposed = false;
+  private readonly marker: Buffer | undefined;
 
   constructor(private readonly o: ServingOptions) {
+    this.marker = o.internalMarker ? Buffer.from(o.internalMarker) : undefined;
     this.suffix = `.${o.domain}`;
     this.routes = new RouteTable(o.domain, (h) => serviceUrl(h, this.port));
   }
@@ -80,6 +88,8 @@ export class Serving implements DataPlane {
   /** Records the ingress port (service URLs carry it). */
   start(ingressPort: number): void {
     this.port = ingressPort;
+    // Engine facts (the first `info` can take seconds) are fetched now, not on the first deploy.
+    this.launcherDeps().catch(() => undefined);
   }
 
   private labels(): Record<string, string> {
@@ -112,6 +122,10 @@ export class Serving implements DataPlane {
         metadataHost: () => {
           const p = this.o.metadataPort?.();
           return p ? `${hostLoopback}:${p}` : undefined;
+        },
+        apiEndpoint: () => {
+          const p = this.o.apiPort?.();
+          return p ? `http://${hostLoopback}:${p}` : undefined;
         },
         registry: this.o.instanceRegistry,
         systemLog: (rev: string, sev: Severity, text: string) => this.systemLog(rev, sev, text),
@@ -192,7 +206,11 @@ export class Serving implements DataPlane {
     if (!p) {
       p = (async () => {
         const deps = await this.launcherDeps();
-        if (!(await deps.engine.imageExists(spec.image))) await deps.engine.pull(spec.image);
+        // An image once seen stays known: a launch that finds it gone pulls it again (launcher.ts).
+        if (!this.images.has(spec.image)) {
+          if (!(await deps.engine.imageExists(spec.image))) await deps.engine.pull(spec.image);
+          this.images.add(spec.image);
+        }
         const rev = new Revision(spec, deps, this.revisionOptions());
         this.revisions.set(spec.name, rev);
         return rev;
@@ -265,6 +283,7 @@ export class Serving implements DataPlane {
     go: (rev: Revision) => void,
     reject: (status: number, message: string) => void,
   ): void {
+    const marked = takeInternalMarker(req, this.marker);
     const host = req.headers.host ?? '';
     const hk = this.hostKey(host);
     const route = hk ? this.routes.get(hk.key) : undefined;
@@ -278,7 +297,7 @@ export class Serving implements DataPlane {
     const auth = this.o.invokeAuthorizer;
     if (!auth) return this.route(route, hk.tag, go, reject);
     auth(
-      { headers: req.headers, internal: this.isInternal(req.socket.remoteAddress) },
+      { headers: req.headers, internal: marked || this.isInternal(req.socket.remoteAddress) },
       route.auth,
       route.audiences,
     ).then(
@@ -308,8 +327,12 @@ export class Serving implements DataPlane {
       );
     }
     const rev = this.revisions.get(name);
-    if (!rev) return reject(503, `Revision ${name} is not ready to serve traffic.`);
-    go(rev);
+    if (rev) return go(rev);
+    const notReady = (): void => reject(503, `Revision ${name} is not ready to serve traffic.`);
+    // Being registered (a restart resuming it): wait for it as for a cold start.
+    const pending = this.pending.get(name);
+    if (!pending) return notReady();
+    pending.then(go, notReady);
   }
 
   /** The ingress listener's request handler. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { request } from 'node:http';
 import { usePlatform } from '../harness.ts';
-import { BUSYBOX_IMAGE as TEST_IMAGE } from '../busybox-image.ts';
+import { BUSYBOX_IMAGE } from '../busybox-image.ts';
 import { cliEnv, runTarmac } from './run-tarmac.ts';
 import { ownerClient } from './identities.ts';
 
@@ -45,7 +45,7 @@ describe('tarmac run: deploy and manage services as a user does', () => {
         'deploy',
         'hello',
         '--image',
-        TEST_IMAGE,
+        BUSYBOX_IMAGE,
         ...HTTPD,
         '--set-env-vars=GREETING=one',
         '--memory=256Mi',
@@ -114,7 +114,7 @@ describe('tarmac run: deploy and manage services as a user does', () => {
         'deploy',
         'hello',
         '--image',
-        TEST_IMAGE,
+        BUSYBOX_IMAGE,
         '--update-env-vars=GREETING=two',
         '--allow-unauthenticated',
       ],

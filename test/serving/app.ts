@@ -9,7 +9,7 @@
  *   /cgi-bin/sse     five server-sent events, 300 ms apart
  *   /cgi-bin/one     holds a lock for QUERY_STRING seconds; answers "overlap" if another request held it
  */
-export const TEST_IMAGE = 'localhost/bbtest:latest';
+export { BUSYBOX_IMAGE } from '../busybox-image.ts';
 
 const scripts: Record<string, string> = {
   env: 'echo "K_SERVICE=$K_SERVICE"; echo "K_REVISION=$K_REVISION"; echo "K_CONFIGURATION=$K_CONFIGURATION"; echo "PORT=$PORT"; echo "GREETING=$GREETING"; echo "GCE_METADATA_HOST=$GCE_METADATA_HOST"; echo "XFF=$HTTP_X_FORWARDED_FOR"; echo "XFP=$HTTP_X_FORWARDED_PROTO"; echo "XFH=$HTTP_X_FORWARDED_HOST"; echo "TRACEPARENT=$HTTP_TRACEPARENT"; echo "XCTC=$HTTP_X_CLOUD_TRACE_CONTEXT"; echo "ARGS=$(cat /proc/1/cmdline | tr "\\0" " ")"',

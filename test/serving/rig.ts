@@ -6,7 +6,7 @@ import type { RevisionRuntimeSpec, RouteSpec, TrafficRoute } from '../../src/mod
 import { DockerEngine, LABEL_OWNER, type ContainerEngine } from '../../src/runtime/index.ts';
 import { Serving, type ServingOptions } from '../../src/serving/index.ts';
 import { SystemClock, closeServer, listen, randomSuffix, silentLogger } from '../../src/shared/index.ts';
-import { TEST_IMAGE, appScript } from './app.ts';
+import { BUSYBOX_IMAGE, appScript } from './app.ts';
 
 export const PROJECT_NUMBER = '123456789012';
 export const REGION = 'us-central1';
@@ -46,7 +46,7 @@ export function appSpec(service: string, over: Partial<RevisionRuntimeSpec> = {}
     project: 'serving-test',
     projectNumber: PROJECT_NUMBER,
     region: REGION,
-    image: TEST_IMAGE,
+    image: BUSYBOX_IMAGE,
     command: ['sh', '-c', appScript()],
     env: [],
     containerPort: 8080,
