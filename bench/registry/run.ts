@@ -24,7 +24,9 @@ const arg = (name: string, def: number): number => {
 const MB = arg('mb', 200);
 const LAYERS = arg('layers', 5);
 const ROUNDS = arg('rounds', 2);
-const PROFILE = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : undefined;
+const PROFILE = process.argv.includes('--profile')
+  ? process.argv[process.argv.indexOf('--profile') + 1]
+  : undefined;
 
 const work = mkdtempSync(join(tmpdir(), 'tarmac-bench-registry-'));
 const children: ChildProcess[] = [];
@@ -130,7 +132,10 @@ async function startDistribution(): Promise<{ host: string; creds: string[] }> {
   children.push(child);
   // It logs the 404 of every blob HEAD (each push asks first) at error level: drop those lines.
   child.stderr!.on('data', (d: Buffer) => {
-    const lines = d.toString().split('\n').filter((l) => l && !l.includes('response completed with error'));
+    const lines = d
+      .toString()
+      .split('\n')
+      .filter((l) => l && !l.includes('response completed with error'));
     if (lines.length) process.stderr.write(`${lines.join('\n')}\n`);
   });
   child.once('exit', (code) => {

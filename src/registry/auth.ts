@@ -194,7 +194,9 @@ export class RegistryAuth {
     return caller?.caller;
   }
 
-  private async verifyTokenUncached(token: string): Promise<{ caller: Caller; expiresAt: number } | undefined> {
+  private async verifyTokenUncached(
+    token: string,
+  ): Promise<{ caller: Caller; expiresAt: number } | undefined> {
     try {
       const { payload } = await jwtVerify(token, this.key, {
         issuer: ISSUER,

@@ -9,12 +9,7 @@ export { engineError, type EngineReason } from './errors.ts';
 export { tarDirectory } from './tar.ts';
 export { managedLabels, removeOrphans } from './orphans.ts';
 export { BASE_IMAGES, selectRecipes, type BaseImageRecipe } from './base-images.ts';
-export {
-  MIRROR_CONF_FILE,
-  dockerHubMirrorConf,
-  registriesConfDir,
-  writeDockerHubMirror,
-} from './mirror.ts';
+export { MIRROR_CONF_FILE, dockerHubMirrorConf, registriesConfDir, writeDockerHubMirror } from './mirror.ts';
 export {
   LABEL_RECIPE,
   baseImageStatus,
