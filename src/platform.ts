@@ -25,7 +25,14 @@ import { Iam } from './iam/index.ts';
 import { Scheduler } from './scheduler/index.ts';
 import { Serving } from './serving/index.ts';
 import { INTERNAL_MARKER_HEADER } from './model/index.ts';
-import { connectEngine, publishBaseImages, removeOrphans, type ContainerEngine } from './runtime/index.ts';
+import {
+  connectEngine,
+  publishBaseImages,
+  removeOrphans,
+  writeDockerHubMirror,
+  type ContainerEngine,
+  type PublishedImage,
+} from './runtime/index.ts';
 import { FsBlobStore, Registry, RegistryAuth, createRegistryHandler } from './registry/index.ts';
 import {
   DisposeStack,
@@ -170,13 +177,13 @@ export class Platform {
   }
 
   /**
-   * Copies the bootstrapped base images (`tarmac images bootstrap`) into the registry under
-   * library/NAME:TAG, so the registry can serve as the engine's docker.io mirror
-   * (runtime's dockerHubMirrorConf with this registry's host).
+   * Copies the bootstrapped base images (`tarmac images bootstrap`; or `images`) from the engine
+   * into the registry under library/NAME:TAG, where the engine finds them as its docker.io mirror.
    */
-  async publishBaseImages(): Promise<{ ref: string; digest: string }[]> {
+  async publishBaseImages(images?: PublishedImage[]): Promise<{ ref: string; digest: string }[]> {
     const auth = await this.registryAuth.internalCredentials(['library/'], ['pull', 'push']);
-    return publishBaseImages(this.servingEngine(), `127.0.0.1:${this.listeners.registry.port}`, auth);
+    const host = `127.0.0.1:${this.listeners.registry.port}`;
+    return publishBaseImages(this.servingEngine(), host, auth, images);
   }
 
   private servingEngine(): ContainerEngine {
@@ -211,6 +218,9 @@ export class Platform {
   }
 
   async start(): Promise<void> {
+    const mirror = this.config.engine.dockerHubMirror && this.config.ports.registry !== 0;
+    // Before the engine: a Podman service reads registries.conf.d only when it starts.
+    if (mirror) this.writeMirrorConf();
     await this.startEngine();
     const { bind, ports } = this.config;
     const api = createApiServer(this.routeModules(), this.logger, (req) => this.consoleSessions.apply(req));
@@ -237,6 +247,27 @@ export class Platform {
     this.stack.push(() => this.services.dispose());
     this.scheduler.start();
     this.stack.push(() => this.scheduler.dispose());
+    if (mirror) this.publishInBackground();
+  }
+
+  /** The registries.conf.d drop-in making this registry docker.io's mirror (docs/architecture.md). */
+  private writeMirrorConf(): void {
+    const host = `127.0.0.1:${this.config.ports.registry}`;
+    try {
+      const { path, changed } = writeDockerHubMirror(host);
+      if (changed) this.logger.info({ path, host }, 'registry: docker.io mirror configured for the engine');
+    } catch (err) {
+      this.logger.warn({ err }, 'registry: could not write the docker.io mirror configuration');
+    }
+  }
+
+  /** Base images into library/ (blobs already there are skipped), without delaying start. */
+  private publishInBackground(): void {
+    const done = this.publishBaseImages().then(
+      (refs) => this.logger.info({ images: refs.map((r) => r.ref) }, 'registry: base images published'),
+      (err: unknown) => this.logger.warn({ err }, 'registry: publishing base images failed'),
+    );
+    this.stack.push(() => done);
   }
 
   dispose(): Promise<void> {
