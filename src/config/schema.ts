@@ -37,6 +37,11 @@ export const configSchema = z
         host: z.string().default(''),
         /** Install and start Podman when no engine is reachable (root on Debian/Ubuntu). */
         provision: z.boolean().default(true),
+        /**
+         * Make the built-in registry the engine's docker.io mirror (registries.conf.d drop-in) and
+         * publish the base images into it under library/. Only with a fixed registry port.
+         */
+        dockerHubMirror: z.boolean().default(true),
       })
       .strict()
       .default({}),
