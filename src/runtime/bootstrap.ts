@@ -13,8 +13,7 @@ import { join } from 'node:path';
 import type { ContainerEngine, RegistryAuth } from './engine.ts';
 import { engineError } from './errors.ts';
 import { which } from './host.ts';
-import { deriveRootfs } from './derive.ts';
-import { runLogged } from './logged.ts';
+import { deriveRootfs, mmdebstrapInScratch } from './derive.ts';
 import { tarDirectory } from './tar.ts';
 import {
   BASE_IMAGES,
@@ -127,7 +126,7 @@ async function makeRootfs(
       });
     } else {
       onLog?.(`mmdebstrap ${r.name}: ${r.packages.join(' ') || '(minbase)'}`);
-      await runLogged('mmdebstrap', mmdebstrapArgs(r, partial, `${partial}.lists`), onLog);
+      await mmdebstrapInScratch(mmdebstrapArgs(r, partial, `${partial}.lists`), onLog);
       renameSync(`${partial}.lists`, listsPath(path));
     }
   } catch (e) {
