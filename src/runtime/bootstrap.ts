@@ -119,6 +119,7 @@ async function makeRootfs(
       onLog?.(`derive ${r.name} from ${base.name}: ${r.packages.join(' ')}`);
       await deriveRootfs({
         baseTar: from.path,
+        listsTar: existsSync(listsPath(from.path)) ? listsPath(from.path) : undefined,
         packages: r.packages,
         customize: r.customize,
         out: partial,
