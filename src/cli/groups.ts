@@ -40,9 +40,19 @@ export const GROUPS: GroupEntry[] = [
     load: () => import('./iam.ts'),
   },
   {
+    name: 'projects',
+    summary: 'Manage the IAM policy of projects',
+    load: () => import('./projects.ts'),
+  },
+  {
     name: 'scheduler',
     summary: 'Manage Cloud Scheduler jobs',
     load: () => import('./scheduler.ts'),
+  },
+  {
+    name: 'console',
+    summary: 'Print a signed-in URL of the web console',
+    load: () => import('./console.ts'),
   },
   {
     name: 'completion',

@@ -189,7 +189,9 @@ export class DockerEngine implements ContainerEngine {
           st.ExitCode === 137 &&
           (c.HostConfig.Memory ?? 0) > 0 &&
           this.oomLog.wasOomKilled(c.Id));
+      const used = oom ? this.oomLog.usageAtKill(c.Id) : undefined;
       return {
+        ...(used === undefined ? {} : { memoryUsedBytes: used }),
         id: c.Id,
         name: c.Name.replace(/^\//, ''),
         image: c.Config.Image,
@@ -198,6 +200,7 @@ export class DockerEngine implements ContainerEngine {
         exitCode: st.Running || st.Status === 'created' ? null : st.ExitCode,
         oomKilled: oom,
         hostPort: bound ? Number(bound) : undefined,
+        pid: st.Pid || undefined,
         startedAt: st.StartedAt && !st.StartedAt.startsWith('0001') ? st.StartedAt : undefined,
         finishedAt: st.FinishedAt && !st.FinishedAt.startsWith('0001') ? st.FinishedAt : undefined,
         labels: c.Config.Labels ?? {},

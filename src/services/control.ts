@@ -17,6 +17,7 @@ import type { ProjectRef } from './deps.ts';
 import { buildRuntimeSpec, defaultServiceAccount } from './desired.ts';
 import {
   autoRevisionId,
+  booleanParam,
   decodePageToken,
   encodePageToken,
   pageSize,
@@ -24,6 +25,7 @@ import {
   type Location,
 } from './names.ts';
 import { applyUpdate, parseMask } from './patch.ts';
+import { digestOf, withDigest } from './wiring.ts';
 import { condition, makeEtag, renderOperation, renderService } from './render.ts';
 
 type Obj = Record<string, unknown>;
@@ -105,12 +107,18 @@ export class ServiceCommands {
     loc: Location,
     size?: string | null,
     token?: string | null,
+    showDeleted?: string | null,
   ): Promise<{ services: ServiceOutput[]; nextPageToken?: string }> {
     const project = await this.ctx.access(principal, loc, 'run.services.list');
     const limit = pageSize(size);
-    const rows = this.ctx.repo.list(project.projectId, loc.region, decodePageToken(token), limit + 1);
+    const deleted = booleanParam('showDeleted', showDeleted);
+    const after = decodePageToken(token);
+    const rows = this.ctx.repo.list(project.projectId, loc.region, after, limit + 1, deleted);
     const page = rows.slice(0, limit);
-    const out: { services: ServiceOutput[]; nextPageToken?: string } = { services: page.map(renderService) };
+    // Deletion drains first and then forgets the service: until then showDeleted lists it.
+    const render = (s: ServiceRecord): ServiceOutput =>
+      s.deleting ? { ...renderService(s), deleteTime: s.updateTime } : renderService(s);
+    const out: { services: ServiceOutput[]; nextPageToken?: string } = { services: page.map(render) };
     if (rows.length > limit) out.nextPageToken = encodePageToken(page[page.length - 1]!.name);
     return out;
   }
@@ -203,7 +211,9 @@ export class ServiceCommands {
       await this.ctx.deps.iam.checkActAs(req.principal, sa);
     }
     spec.template.serviceAccount ??= dflt;
-    const image = this.resolveImage(spec.template.containers[0]!.image);
+    const local = this.resolveImage(spec.template.containers[0]!.image);
+    const digest = this.ctx.deps.imageDigest?.(local);
+    const image = digest ? withDigest(local, digest) : local;
     const { record, op } = this.ctx.repo.tx(() => {
       const staged = this.stage(req, spec, image);
       if (req.validateOnly) return staged;
@@ -233,7 +243,9 @@ export class ServiceCommands {
     if (req.base && (!cur || cur.deleting)) throw serviceNotFound(req.project.projectId, req.region, req.id);
     if (cur) checkEtag(cur, req.etag);
     const revs = cur ? repo.revisions(cur.uid) : [];
-    let templateChanged = !revs[0] || !sameTemplate(revs[0].template, spec.template);
+    // The same tag pushed again (a new build) is a new image: a new revision, as Cloud Run makes one.
+    const moved = digestOf(image) !== undefined && digestOf(revs[0]?.runtime.image ?? '') !== digestOf(image);
+    let templateChanged = !revs[0] || !sameTemplate(revs[0].template, spec.template) || moved;
     const wanted = spec.template.revision;
     if (wanted) {
       const named =

@@ -42,6 +42,13 @@ export interface ServicesDeps {
   iam: ServicesIam;
   dataPlane: DataPlane;
   resolveImage: ImageResolver;
+  /**
+   * The digest a resolved image's tag points at now (built-in registry), so a revision runs the image
+   * it was created with, as Cloud Run pins revisions to digests; undefined when unknown.
+   */
+  imageDigest?: (image: string) => string | undefined;
+  /** How long a new revision may take to become ready before it fails (default 600 s). */
+  progressDeadlineMs?: number;
   clock: Clock;
   logger: Logger;
 }

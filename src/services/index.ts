@@ -4,4 +4,4 @@ export type { UpdateOptions } from './control.ts';
 export type { Location } from './names.ts';
 export { buildRuntimeSpec, defaultServiceAccount, expandEnv, resolveTraffic } from './desired.ts';
 export { toKnative, fromKnative } from './knative.ts';
-export { servicesIamOf, imageResolverFor } from './wiring.ts';
+export { servicesIamOf, imageResolverFor, imageDigestFor } from './wiring.ts';

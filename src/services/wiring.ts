@@ -21,6 +21,29 @@ export function servicesIamOf(iam: Iam): ServicesIam {
   };
 }
 
+/** `image` (host/repo:tag or host/repo@digest) pinned to `digest`. */
+export function withDigest(image: string, digest: string): string {
+  return `${image.replace(/(@sha256:[0-9a-f]+|:[^/:@]+)$/, '')}@${digest}`;
+}
+
+/** The sha256 digest an image reference is pinned to, if any. */
+export function digestOf(image: string): string | undefined {
+  return /@(sha256:[0-9a-f]{64})$/.exec(image)?.[1];
+}
+
+/** Resolves a built-in registry reference's tag to the digest it points at now. */
+export function imageDigestFor(
+  registryHostPort: () => string,
+  resolveTag: (repository: string, tag: string) => string | undefined,
+): (image: string) => string | undefined {
+  return (image) => {
+    const ref = parseImageReference(image);
+    if (!isBuiltinReference(ref, registryHostPort())) return undefined;
+    const local = toLocalReference(image, registryHostPort());
+    return local.digest ?? (local.tag ? resolveTag(local.repository, local.tag) : undefined);
+  };
+}
+
 /**
  * Image names in Google's shapes (and Docker Hub names, mirrored there) map onto the built-in registry;
  * an engine-local name (localhost/NAME, one component) and other registries pass through unchanged.

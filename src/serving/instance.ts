@@ -8,6 +8,15 @@ export type InstanceState = 'starting' | 'ready' | 'draining' | 'stopped';
 export interface InstanceExit {
   oomKilled: boolean;
   exitCode: number | null;
+  /** Memory in use when the engine OOM-killed it (kernel report), when known. */
+  memoryUsedBytes?: number;
+}
+
+export interface LaunchTimings {
+  createMs: number;
+  startMs: number;
+  inspectMs: number;
+  probeMs: number;
 }
 
 /** One container of a revision, as the proxy and the revision see it. */
@@ -19,6 +28,8 @@ export class Instance {
   lastActiveAt: number;
   readonly createdAt: number;
   readyAt = 0;
+  /** Where the launch time went (create, start, inspect, startup probe), once ready. */
+  timings: LaunchTimings | undefined;
   exit: InstanceExit | undefined;
   /** The engine reported an OOM kill inside the container. */
   oomSeen = false;
@@ -26,6 +37,8 @@ export class Instance {
   launching: Promise<void> | undefined;
   /** Set once teardown began, so the container and address are released once. */
   tornDown = false;
+  /** Stops following the container's output once it is removed. */
+  readonly logFollow = new AbortController();
   /** Keep-alive pool to this instance's upstream. */
   readonly agent: Agent;
   private exitWaiters: (() => void)[] = [];
@@ -40,8 +53,10 @@ export class Instance {
   ) {
     this.createdAt = now;
     this.lastActiveAt = now;
+    // No Nagle delay on upstream sockets: a request's last segment never waits for an ACK.
     this.agent = new Agent({
       keepAlive: true,
+      noDelay: true,
       maxSockets: concurrency,
       maxFreeSockets: Math.min(concurrency, 256),
     });
@@ -76,6 +91,8 @@ export interface InstanceContext {
   hostLoopback: string;
   hostsFile: string | undefined;
   metadataHost: string | undefined;
+  /** Where code in the instance reaches tarmac's API (TARMAC_API_ENDPOINT). */
+  apiEndpoint?: string;
 }
 
 const RESERVED_ENV = new Set(['PORT', 'K_SERVICE', 'K_REVISION', 'K_CONFIGURATION']);
@@ -89,6 +106,7 @@ export function instanceContainerSpec(spec: RevisionRuntimeSpec, ctx: InstanceCo
   env.K_REVISION = spec.name;
   env.K_CONFIGURATION = spec.service;
   if (ctx.metadataHost) env.GCE_METADATA_HOST ??= ctx.metadataHost;
+  if (ctx.apiEndpoint) env.TARMAC_API_ENDPOINT ??= ctx.apiEndpoint;
   const networkMode = ctx.networkMode.startsWith('slirp4netns')
     ? `${ctx.networkMode},outbound_addr=${ctx.address}`
     : ctx.networkMode;

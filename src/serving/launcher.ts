@@ -1,8 +1,10 @@
 import type { ProbeSpec, RevisionRuntimeSpec } from '../model/index.ts';
 import type { ContainerEngine } from '../runtime/index.ts';
-import { TarmacError, sleep, type Clock, type Logger } from '../shared/index.ts';
+import { TarmacError, isTarmacError, sleep, type Clock, type Logger } from '../shared/index.ts';
 import type { AddressPool } from './addresses.ts';
 import { instanceContainerSpec, type Instance } from './instance.ts';
+import { followInstanceLogs, type ServingObserver } from './observer.ts';
+import { NetnsPorts } from './listening.ts';
 import { httpProbe, tcpProbe } from './probe.ts';
 
 /** What identity offers serving: each instance's source address and who it runs as. */
@@ -38,8 +40,11 @@ export interface LauncherDeps {
   hostLoopback: string;
   hostsFile: string | undefined;
   metadataHost: () => string | undefined;
+  /** The control-plane API as instances reach it (http://10.0.2.2:PORT), once it listens. */
+  apiEndpoint: () => string | undefined;
   registry: InstanceRegistry | undefined;
   systemLog: SystemLog;
+  observer: ServingObserver | undefined;
   /** Container id -> instance, so engine events find their instance. */
   byContainer: Map<string, Instance>;
 }
@@ -100,12 +105,20 @@ export async function launch(spec: RevisionRuntimeSpec, inst: Instance, deps: La
     hostLoopback: deps.hostLoopback,
     hostsFile: deps.hostsFile,
     metadataHost: deps.metadataHost(),
+    apiEndpoint: deps.apiEndpoint(),
   });
+  const t0 = deps.clock.now();
   try {
-    inst.containerId = await engine.create(cspec);
+    inst.containerId = await engine.create(cspec).catch(async (e: unknown) => {
+      // Image presence is cached per process (serving.ts); if the image went away since, pull once.
+      if (!isTarmacError(e) || e.reason !== 'IMAGE_NOT_FOUND') throw e;
+      await engine.pull(cspec.image);
+      return engine.create(cspec);
+    });
   } catch (e) {
     throw startupError('CONTAINER_CREATE_FAILED', `could not create the container: ${(e as Error).message}`);
   }
+  const t1 = deps.clock.now();
   deps.byContainer.set(inst.containerId, inst);
   deps.registry?.registerInstance(inst.address, {
     project: spec.project,
@@ -121,14 +134,29 @@ export async function launch(spec: RevisionRuntimeSpec, inst: Instance, deps: La
   } catch (e) {
     throw startupError('CONTAINER_START_FAILED', `could not start the container: ${(e as Error).message}`);
   }
+  const t2 = deps.clock.now();
+  if (deps.observer) followInstanceLogs(engine, spec, inst, deps.observer);
   const state = await engine.inspect(inst.containerId);
   if (!state.hostPort)
     throw startupError('CONTAINER_START_FAILED', 'the engine published no port for the container');
   inst.hostPort = state.hostPort;
-  await waitStartup(spec, inst, deps);
+  const netns = await NetnsPorts.open(state.pid, inst.containerId);
+  const t3 = deps.clock.now();
+  await waitStartup(spec, inst, deps, netns);
+  inst.timings = { createMs: t1 - t0, startMs: t2 - t1, inspectMs: t3 - t2, probeMs: deps.clock.now() - t3 };
 }
 
-async function waitStartup(spec: RevisionRuntimeSpec, inst: Instance, deps: LauncherDeps): Promise<void> {
+/** Poll delays while waiting for the app to listen: a few ms at first, then at most 25 ms. */
+function pollDelay(attempt: number): number {
+  return Math.min(25, 2 * 2 ** Math.min(attempt, 4));
+}
+
+async function waitStartup(
+  spec: RevisionRuntimeSpec,
+  inst: Instance,
+  deps: LauncherDeps,
+  netns: NetnsPorts | undefined,
+): Promise<void> {
   const probe = startupProbe(spec);
   const clock = deps.clock;
   const started = clock.now();
@@ -139,10 +167,11 @@ async function waitStartup(spec: RevisionRuntimeSpec, inst: Instance, deps: Laun
   if (probe.initialDelaySeconds > 0) await sleep(clock, probe.initialDelaySeconds * 1000);
   let lastInspect = started;
   const cal = { maxCloseMs: 0 };
+  const port = probe.httpGet?.port || probe.tcpSocket?.port || spec.containerPort;
   for (let attempt = 0; ; attempt++) {
     if (inst.state !== 'starting') throw startupError('RETIRED', 'the revision was retired while starting');
     checkExit(spec, inst);
-    if (await probeOnce(probe, inst.hostPort, Math.min(probe.timeoutSeconds * 1000, 2000), cal)) return;
+    if (await probeStartup(probe, inst, netns, port, cal)) return;
     checkExit(spec, inst);
     const now = clock.now();
     if (now - started >= budget) {
@@ -156,10 +185,30 @@ async function waitStartup(spec: RevisionRuntimeSpec, inst: Instance, deps: Laun
       lastInspect = now;
       const s = await deps.engine.inspect(inst.containerId).catch(() => undefined);
       if (s && !s.running && s.status !== 'created')
-        inst.markExited({ oomKilled: s.oomKilled, exitCode: s.exitCode });
+        inst.markExited({ oomKilled: s.oomKilled, exitCode: s.exitCode, memoryUsedBytes: s.memoryUsedBytes });
     }
-    await sleep(clock, attempt < 40 ? 25 : 100);
+    await sleep(clock, netns ? pollDelay(attempt) : attempt < 40 ? 25 : 100);
   }
+}
+
+/**
+ * One startup probe attempt. When the container's namespace is visible, nothing touches the upstream
+ * until the app listens there; then a TCP probe only confirms the published port connects, and an
+ * HTTP probe runs as configured. Otherwise the held-connection TCP probe tells slirp's early accept
+ * apart from the app's.
+ */
+async function probeStartup(
+  probe: ProbeSpec,
+  inst: Instance,
+  netns: NetnsPorts | undefined,
+  port: number,
+  cal: { maxCloseMs: number },
+): Promise<boolean> {
+  const timeoutMs = Math.min(probe.timeoutSeconds * 1000, 2000);
+  if (!netns) return probeOnce(probe, inst.hostPort, timeoutMs, cal);
+  if (!(await netns.listening(port))) return false;
+  if (probe.httpGet) return probeOnce(probe, inst.hostPort, timeoutMs);
+  return (await tcpProbe(inst.hostPort, timeoutMs, 0)).ok;
 }
 
 function checkExit(spec: RevisionRuntimeSpec, inst: Instance): void {
@@ -167,7 +216,7 @@ function checkExit(spec: RevisionRuntimeSpec, inst: Instance): void {
   if (inst.exit.oomKilled) {
     throw startupError(
       'MEMORY_LIMIT_EXCEEDED',
-      `${memoryMessage(spec)} The container was killed while starting.`,
+      `${memoryMessage(spec, inst.exit.memoryUsedBytes)} The container was killed while starting.`,
     );
   }
   throw startupError(
@@ -176,10 +225,14 @@ function checkExit(spec: RevisionRuntimeSpec, inst: Instance): void {
   );
 }
 
-/** Cloud Run's log line for an OOM kill. */
-export function memoryMessage(spec: RevisionRuntimeSpec): string {
+/**
+ * Cloud Run's log line for an OOM kill. `usedBytes` is what the kernel reported at the kill; the
+ * memory cgroup never lets usage pass the limit, so without a report the limit is what was used.
+ */
+export function memoryMessage(spec: RevisionRuntimeSpec, usedBytes?: number): string {
   const mib = Math.round(spec.memoryBytes / (1024 * 1024));
-  return `Memory limit of ${mib} MiB exceeded with ${mib} MiB used. Consider increasing the memory limit.`;
+  const used = Math.max(mib, Math.ceil((usedBytes ?? 0) / (1024 * 1024)));
+  return `Memory limit of ${mib} MiB exceeded with ${used} MiB used. Consider increasing the memory limit.`;
 }
 
 /** The last lines a container printed, for readiness failures. */
@@ -207,6 +260,8 @@ export async function teardown(inst: Instance, deps: LauncherDeps, graceSeconds 
       });
     }
   } finally {
+    inst.logFollow.abort();
+    if (inst.containerId) deps.systemLog(inst.revision, 'INFO', `Instance ${inst.id} stopped.`);
     inst.agent.destroy();
     deps.byContainer.delete(inst.containerId);
     deps.registry?.unregisterInstance(inst.address);

@@ -23,6 +23,7 @@ import { HostsFile } from './hostsfile.ts';
 import { takeInternalMarker } from './marker.ts';
 import { KIND_INSTANCE, type InstanceRegistry, type LauncherDeps, type Severity } from './launcher.ts';
 import type { Instance } from './instance.ts';
+import type { RevisionStats, ServingObserver } from './observer.ts';
 import { ProxyCall, sendError, type RequestHook } from './proxy.ts';
 import { Revision, type RevisionOptions } from './revision.ts';
 import { RouteTable, pickRevision, type CompiledRoute } from './routes.ts';
@@ -47,10 +48,14 @@ export interface ServingOptions {
   instanceRegistry?: InstanceRegistry;
   /** The metadata server's port on the host loopback, once it listens. */
   metadataPort?: () => number | undefined;
+  /** The API listener's port on the host loopback (instances get TARMAC_API_ENDPOINT from it). */
+  apiPort?: () => number | undefined;
   /** Receives every system log line (instance started, OOM, probe failures). */
   onSystemLog?: (revision: string, severity: Severity, text: string) => void;
   /** Receives every proxied request once it finished (request logs, metrics); keep it cheap. */
   onRequest?: RequestHook;
+  /** Receives instance output and lifecycle facts (logs, metrics); keep it cheap. */
+  observer?: ServingObserver;
   /** Secret value of INTERNAL_MARKER_HEADER that makes a request internal traffic (see marker.ts). */
   internalMarker?: string;
 }
@@ -69,6 +74,7 @@ export class Serving implements DataPlane {
   private readonly suffix: string;
   private readonly addresses = new AddressPool();
   private readonly byContainer = new Map<string, Instance>();
+  private readonly images = new Set<string>();
   private deps: Promise<LauncherDeps> | undefined;
   private hostsFile: HostsFile | undefined;
   private watch: Watch | undefined;
@@ -85,6 +91,8 @@ export class Serving implements DataPlane {
   /** Records the ingress port (service URLs carry it). */
   start(ingressPort: number): void {
     this.port = ingressPort;
+    // Engine facts (the first `info` can take seconds) are fetched now, not on the first deploy.
+    this.launcherDeps().catch(() => undefined);
   }
 
   private labels(): Record<string, string> {
@@ -118,8 +126,13 @@ export class Serving implements DataPlane {
           const p = this.o.metadataPort?.();
           return p ? `${hostLoopback}:${p}` : undefined;
         },
+        apiEndpoint: () => {
+          const p = this.o.apiPort?.();
+          return p ? `http://${hostLoopback}:${p}` : undefined;
+        },
         registry: this.o.instanceRegistry,
         systemLog: (rev: string, sev: Severity, text: string) => this.systemLog(rev, sev, text),
+        observer: this.o.observer,
         byContainer: this.byContainer,
       };
     })().catch((e: unknown) => {
@@ -138,7 +151,11 @@ export class Serving implements DataPlane {
       .inspect(containerId)
       .catch(() => undefined);
     if (s?.running) return;
-    const exit = { oomKilled: type === 'oom' || (s?.oomKilled ?? false), exitCode: s?.exitCode ?? null };
+    const exit = {
+      oomKilled: type === 'oom' || (s?.oomKilled ?? false),
+      exitCode: s?.exitCode ?? null,
+      ...(s?.memoryUsedBytes === undefined ? {} : { memoryUsedBytes: s.memoryUsedBytes }),
+    };
     if (rev) rev.onExit(inst, exit);
     else inst.markExited(exit);
   }
@@ -162,6 +179,16 @@ export class Serving implements DataPlane {
       else if (i.state === 'draining') out.draining++;
     }
     return out;
+  }
+
+  /** Load and instances of every live revision (metrics scrape). */
+  stats(): RevisionStats[] {
+    return [...this.revisions.values()].map((r) => ({
+      project: r.spec.project,
+      service: r.spec.service,
+      revision: r.spec.name,
+      ...r.stats(),
+    }));
   }
 
   /** The runtime spec of a live revision (telemetry maps revision names to log resources). */
@@ -197,7 +224,11 @@ export class Serving implements DataPlane {
     if (!p) {
       p = (async () => {
         const deps = await this.launcherDeps();
-        if (!(await deps.engine.imageExists(spec.image))) await deps.engine.pull(spec.image);
+        // An image once seen stays known: a launch that finds it gone pulls it again (launcher.ts).
+        if (!this.images.has(spec.image)) {
+          if (!(await deps.engine.imageExists(spec.image))) await deps.engine.pull(spec.image);
+          this.images.add(spec.image);
+        }
         const rev = new Revision(spec, deps, this.revisionOptions());
         this.revisions.set(spec.name, rev);
         return rev;
@@ -314,8 +345,12 @@ export class Serving implements DataPlane {
       );
     }
     const rev = this.revisions.get(name);
-    if (!rev) return reject(503, `Revision ${name} is not ready to serve traffic.`);
-    go(rev);
+    if (rev) return go(rev);
+    const notReady = (): void => reject(503, `Revision ${name} is not ready to serve traffic.`);
+    // Being registered (a restart resuming it): wait for it as for a cold start.
+    const pending = this.pending.get(name);
+    if (!pending) return notReady();
+    pending.then(go, notReady);
   }
 
   /** The ingress listener's request handler. */

@@ -25,16 +25,26 @@ export function cliEnv(extra: Record<string, string> = {}): Record<string, strin
 }
 
 /** Starts `node bin/tarmac.mjs ARGS` as a user would. */
-export function spawnTarmac(args: string[], env: Record<string, string>, input?: string): ChildProcess {
-  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+export function spawnTarmac(
+  args: string[],
+  env: Record<string, string>,
+  input?: string,
+  cwd?: string,
+): ChildProcess {
+  const child = spawn(process.execPath, [BIN, ...args], { env, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdin!.end(input ?? '');
   return child;
 }
 
 /** Runs the CLI to completion and collects its exit code and output. */
-export function runTarmac(args: string[], env: Record<string, string>, input?: string): Promise<CliResult> {
+export function runTarmac(
+  args: string[],
+  env: Record<string, string>,
+  input?: string,
+  cwd?: string,
+): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawnTarmac(args, env, input);
+    const child = spawnTarmac(args, env, input, cwd);
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -8,7 +8,7 @@ import { editBinding, getService, modifyServicePolicy, serviceTarget } from './c
 const MEMBER_RE =
   /^(allUsers|allAuthenticatedUsers|(user|serviceAccount|group|domain|principal|principalSet):.+)$/;
 
-function memberRole(opts: Record<string, unknown>): { member: string; role: string } {
+export function memberRole(opts: Record<string, unknown>): { member: string; role: string } {
   const member = String(opts.member);
   const role = String(opts.role);
   if (!MEMBER_RE.test(member)) {
