@@ -127,6 +127,12 @@ export class Platform {
       instanceRegistry: this.iam,
       metadataPort: () => this.iam.metadataAddress.port,
       apiPort: () => this.addrs?.api.port,
+      pullAuth: async (image) => {
+        const local = `localhost:${this.listeners.registry.port}/`;
+        if (!image.startsWith(local)) return undefined;
+        const project = image.slice(local.length).split('/')[0]!;
+        return this.registryAuth.internalCredentials([`${project}/`], ['pull']);
+      },
       onSystemLog: (rev, severity, text) => {
         const s = this.serving.revisionSpec(rev);
         if (!s) return;

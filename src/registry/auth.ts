@@ -114,9 +114,11 @@ export class RegistryAuth {
 
   /** The token endpoint: a bearer token granting the requested scopes' actions that IAM allows. */
   async issueToken(header: string | undefined, scopes: string[]): Promise<TokenResponse> {
-    const { principal } = await this.callerForToken(header);
+    // A registry token presented here buys a token for at most what it grants itself (how the
+    // engine, given tarmac's own pull credential, gets through the token flow).
+    const caller = await this.caller(header);
+    const { principal } = caller;
     const access: { type: string; name: string; actions: Action[] }[] = [];
-    const caller: Caller = { principal, grants: undefined };
     for (const scope of scopes.flatMap((s) => s.split(' ')).filter(Boolean)) {
       const m = /^repository(?:\([^)]*\))?:([^:]+):([a-z*,]+)$/.exec(scope);
       if (!m || !isValidRepositoryName(m[1]!)) continue;
@@ -167,12 +169,6 @@ export class RegistryAuth {
       .setExpirationTime(now + 3600)
       .sign(this.key);
     return { username: 'tarmac', password };
-  }
-
-  private async callerForToken(header: string | undefined): Promise<Caller> {
-    const c = await this.caller(header);
-    // A registry token is not a credential for getting another one.
-    return c.grants ? { principal: c.principal, grants: undefined } : c;
   }
 
   private async verifyToken(token: string): Promise<Caller | undefined> {

@@ -109,6 +109,7 @@ export interface ContainerState {
   /** created | running | exited | ... as the engine says */
   status: string;
   exitCode: number | null;
+  /** The kernel OOM-killed it, or (still running) one of its processes. */
   oomKilled: boolean;
   hostPort?: number;
   startedAt?: string;

@@ -301,6 +301,9 @@ export class Revision {
     if (!inst.exit && inst.containerId) {
       const s = await this.deps.engine.inspect(inst.containerId).catch(() => undefined);
       if (s && !s.running) this.onExit(inst, { oomKilled: s.oomKilled, exitCode: s.exitCode });
+      // The kernel killed a process in it (say a gunicorn worker) but the container lives on: over
+      // the memory limit the whole instance ends, as on Cloud Run (onExit tears it down).
+      else if (s?.running && s.oomKilled) this.onExit(inst, { oomKilled: true, exitCode: null });
     }
     if (inst.exit?.oomKilled) {
       return {
