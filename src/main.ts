@@ -56,6 +56,7 @@ export async function serve(argv: string[]): Promise<void> {
       `  ingress   ${u.ingress}   (service URLs: http://SERVICE-PROJECT_NUMBER.${config.defaultRegion}.${config.domain}:${platform.listeners.ingress.port})`,
       `  api       ${u.api}`,
       `  registry  ${u.registry}`,
+      `  console   ${platform.consoleUrl()}   (signed in as the owner; \`tarmac console\` prints a new one)`,
       '',
     ].join('\n'),
   );

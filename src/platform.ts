@@ -10,6 +10,7 @@ import {
   cloudBuildRoutes,
   createApiServer,
   consoleRoutes,
+  loginPath,
   ConsoleSessions,
   iamRoutes,
   schedulerRoutes,
@@ -242,6 +243,11 @@ export class Platform {
 
   /** Browser sessions of the web console (cookie -> bearer credential, held in memory). */
   readonly consoleSessions = new ConsoleSessions((a) => this.iam.authenticate(a));
+
+  /** A signed-in console URL for the local owner, valid while this process runs (printed at start). */
+  consoleUrl(): string {
+    return `${this.urls.api}${loginPath(this.consoleSessions.createStartLink(this.iam.ownerCredentials.token))}`;
+  }
 
   async start(): Promise<void> {
     await this.startEngine();

@@ -30,3 +30,23 @@ export async function headersAs(p: Platform, member: string): Promise<Record<str
 export function defaultProject(p: Platform): { projectId: string; projectNumber: string } {
   return p.iam.projects.get(p.config.defaultProject);
 }
+
+/** Loosely typed JSON bodies: tests check them field by field. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = Record<string, any>;
+
+/** A JSON request to the API listener, as the owner unless other headers are given. */
+export async function apiCall(
+  p: Platform,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers = ownerHeaders(p),
+): Promise<{ status: number; json: Json }> {
+  const res = await fetch(`${p.urls.api}${path}`, {
+    method,
+    headers: { ...headers, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, json: (await res.json()) as Json };
+}

@@ -1,9 +1,9 @@
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { usePlatform } from './harness.ts';
+import { get } from './serving/client.ts';
 import { cliEnv, runTarmac } from './cli/run-tarmac.ts';
 
 let dir: string;
@@ -11,23 +11,6 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'tarmac-submit-'));
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-/** GET through the ingress listener with the service URL's host name. */
-function getVia(ingressPort: number, url: string): Promise<{ status: number; body: string }> {
-  const u = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port: ingressPort, path: u.pathname, headers: { host: u.host } },
-      (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 describe('tarmac builds submit and run deploy --source', () => {
   it('builds the sample, pushes it, deploys it from source and serves it', async () => {
@@ -65,7 +48,7 @@ describe('tarmac builds submit and run deploy --source', () => {
     expect(out).toContain(`us-central1-docker.pkg.dev/${project}/cloud-run-source-deploy/hello`);
     const url = /Service URL: (\S+)/.exec(out)?.[1];
     expect(url).toBeDefined();
-    const res = await getVia(p.listeners.ingress.port, url!);
+    const res = await get(url!, p.listeners.ingress.port, '/');
     expect(res).toMatchObject({ status: 200 });
     expect(res.body).toMatch(/^Hello World! service=hello revision=hello-/);
   }, 300_000);

@@ -1,24 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { usePlatform } from './harness.ts';
-import { defaultProject, headersAs, ownerHeaders } from './auth.ts';
+import { apiCall as call, defaultProject, headersAs, type Json } from './auth.ts';
 import type { Platform } from '../src/platform.ts';
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-async function call(
-  p: Platform,
-  method: string,
-  path: string,
-  body?: unknown,
-  headers = ownerHeaders(p),
-): Promise<{ status: number; json: Json }> {
-  const res = await fetch(`${p.urls.api}${path}`, {
-    method,
-    headers: { ...headers, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, json: (await res.json()) as Json };
-}
 
 const parent = (p: Platform): string => `/v2/projects/${defaultProject(p).projectId}/locations/us-central1`;
 /** An image that is not in the registry: its revisions fail fast, which these tests do not mind. */

@@ -3,28 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../src/shared/index.ts';
 import { Target } from '../src/scheduler/target.testkit.ts';
 import type { Platform } from '../src/platform.ts';
-import { defaultProject, headersAs, ownerHeaders } from './auth.ts';
+import { apiCall as call, defaultProject, headersAs } from './auth.ts';
 import { usePlatform } from './harness.ts';
 
 const ALICE = 'user:alice@example.com';
-/** Response bodies are checked field by field; a loose type keeps the assertions readable. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = Record<string, any>;
-
-async function call(
-  p: Platform,
-  method: string,
-  path: string,
-  body?: unknown,
-  headers = ownerHeaders(p),
-): Promise<{ status: number; json: Json }> {
-  const res = await fetch(`${p.urls.api}${path}`, {
-    method,
-    headers: { ...headers, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, json: (await res.json()) as Json };
-}
 
 function parent(p: Platform): string {
   return `projects/${defaultProject(p).projectId}/locations/us-central1`;

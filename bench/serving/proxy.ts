@@ -1,9 +1,12 @@
 /**
  * bench/serving (a): proxy overhead. Requests/s and p50/p99 latency to the same container through
  * tarmac's ingress, directly on its published 127.0.0.1 port, and through Debian's nginx as a
- * reverse proxy (keep-alive upstream), with wrk, in one run.
+ * reverse proxy (keep-alive upstream), with wrk, in one run. The app is a small Python HTTP/1.1
+ * keep-alive server (stdlib ThreadingHTTPServer on python:3.11-slim); busybox httpd closes every
+ * connection, which caps every path at the same rate and hides the proxy.
  *   npx tsx bench/serving/proxy.ts [seconds=10] [connections=32]
- * Needs wrk and nginx (apt-get install wrk nginx-light) and the test engine.
+ * Needs wrk and nginx (apt-get install wrk nginx-light), the test engine and the bootstrapped
+ * python:3.11-slim image.
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -13,6 +16,25 @@ import { promisify } from 'node:util';
 import { startRig } from '../../test/serving/rig.ts';
 
 const run = promisify(execFile);
+const PYTHON_IMAGE = 'docker.io/library/python:3.11-slim';
+const APP = `
+import os, signal
+from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
+signal.signal(signal.SIGTERM, lambda *a: os._exit(0))
+class H(BaseHTTPRequestHandler):
+    protocol_version = 'HTTP/1.1'
+    def do_GET(self):
+        body = b'ok\\n'
+        self.send_response(200)
+        self.send_header('Content-Type', 'text/plain')
+        self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+ThreadingHTTPServer.daemon_threads = True
+ThreadingHTTPServer(('', int(os.environ['PORT'])), H).serve_forever()
+`;
 const seconds = Number(process.argv[2] ?? 10);
 const connections = Number(process.argv[3] ?? 32);
 
@@ -55,7 +77,14 @@ http { access_log off; client_body_temp_path ${dir}; proxy_temp_path ${dir};
 
 const rig = await startRig({});
 try {
-  const { url, spec } = await rig.deploy('bench', { concurrency: 1000, minInstances: 1, maxInstances: 1 });
+  const { url, spec } = await rig.deploy('bench', {
+    image: PYTHON_IMAGE,
+    command: ['python3', '-c', APP],
+    concurrency: 1000,
+    minInstances: 1,
+    maxInstances: 1,
+    memoryBytes: 256 * 1024 * 1024,
+  });
   const upstream = await rig.hostPort(spec.name);
   const nginx = await startNginx(upstream);
   const host = new URL(url).host;
@@ -67,7 +96,9 @@ try {
     const viaNginx = await wrk(`http://127.0.0.1:${nginx.port}/`, host);
     const f = (r: Result): string =>
       `${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms`;
-    console.log(`wrk -t2 -c${connections} -d${seconds}s, upstream busybox httpd static file`);
+    console.log(
+      `wrk -t2 -c${connections} -d${seconds}s, upstream Python ThreadingHTTPServer, HTTP/1.1 keep-alive`,
+    );
     console.log(`direct  : ${f(direct)}`);
     console.log(`ingress : ${f(ingress)}`);
     console.log(`nginx   : ${f(viaNginx)}`);

@@ -27,7 +27,7 @@ export type BearerCheck = (authorization: string) => Promise<unknown>;
  */
 export class ConsoleSessions {
   private readonly sessions = new Map<string, Session>();
-  private readonly links = new Map<string, { bearer: string; expires: number }>();
+  private readonly links = new Map<string, { bearer: string; expires: number; reusable?: boolean }>();
 
   constructor(
     private readonly check: BearerCheck,
@@ -41,9 +41,20 @@ export class ConsoleSessions {
     return t;
   }
 
+  /**
+   * The link `tarmac serve` prints at start: reusable until the process stops (like a notebook
+   * server's token URL), so it works in any browser on the machine; whoever can read the process's
+   * output could already read TARMAC_HOME/credentials.json.
+   */
+  createStartLink(bearer: string): string {
+    const t = randomBytes(24).toString('base64url');
+    this.links.set(t, { bearer, expires: Number.POSITIVE_INFINITY, reusable: true });
+    return t;
+  }
+
   consumeLink(token: string): string | undefined {
     const l = this.links.get(token);
-    this.links.delete(token);
+    if (!l?.reusable) this.links.delete(token);
     return l && l.expires > this.now() ? l.bearer : undefined;
   }
 
@@ -158,6 +169,11 @@ function buildBundle(): Promise<{ js: string; css: string }> {
   return bundle;
 }
 
+/** The sign-in path for a link token. */
+export function loginPath(token: string): string {
+  return `/console/login?token=${token}`;
+}
+
 function bearerOf(req: IncomingMessage): string {
   const h = req.headers.authorization ?? '';
   if (!h.startsWith('Bearer ')) throw new TarmacError('UNAUTHENTICATED', 'a bearer token is required');
@@ -188,7 +204,7 @@ export function consoleRoutes(
       const bearer = bearerOf(req);
       await sessions.signInCheck(bearer);
       const token = sessions.createLink(bearer);
-      sendJson(res, 200, { path: `/console/login?token=${token}` });
+      sendJson(res, 200, { path: loginPath(token) });
     });
     router.add('GET', '/console/login', async (req, res) => {
       const token = new URL(req.url ?? '/', 'http://x').searchParams.get('token') ?? '';

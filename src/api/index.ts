@@ -5,4 +5,4 @@ export { runV2Routes } from './run-v2.ts';
 export { runV1Routes } from './run-v1.ts';
 export { schedulerRoutes } from './scheduler.ts';
 export { loggingRoutes } from './logging.ts';
-export { consoleRoutes, ConsoleSessions } from './console.ts';
+export { consoleRoutes, ConsoleSessions, loginPath } from './console.ts';

@@ -50,6 +50,11 @@ export const GROUPS: GroupEntry[] = [
     load: () => import('./scheduler.ts'),
   },
   {
+    name: 'console',
+    summary: 'Print a signed-in URL of the web console',
+    load: () => import('./console.ts'),
+  },
+  {
     name: 'completion',
     summary: 'Print a shell completion script (bash or zsh)',
     load: () => import('./completion.ts'),

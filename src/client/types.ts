@@ -4,115 +4,40 @@
  * object may carry more.
  */
 
-export interface Condition {
-  type?: string;
-  state?: string;
-  message?: string;
-  lastTransitionTime?: string;
-  severity?: string;
-  reason?: string;
-  revisionReason?: string;
-}
+import type {
+  Condition as ModelCondition,
+  Container as ModelContainer,
+  EnvVar as ModelEnvVar,
+  RevisionOutput,
+  RevisionTemplate as ModelRevisionTemplate,
+  ServiceOutput,
+  TrafficTarget as ModelTrafficTarget,
+  TrafficTargetStatus as ModelTrafficTargetStatus,
+} from '../model/index.ts';
 
-export interface EnvVar {
-  name: string;
-  value?: string;
-  valueSource?: Record<string, unknown>;
-}
+/**
+ * A model type as a client sees it on the wire: every field optional (requests send only what they set,
+ * answers may omit defaults), enums widened to strings, and room for fields this version does not know.
+ * Derived from src/model, so the server's shapes and the client's cannot drift apart.
+ */
+export type Wire<T> = T extends string
+  ? string
+  : T extends readonly (infer U)[]
+    ? Wire<U>[]
+    : T extends object
+      ? string extends keyof T
+        ? { [k: string]: Wire<T[string & keyof T]> }
+        : { [K in keyof T]?: Wire<T[K]> } & { [k: string]: unknown }
+      : T;
 
-export interface Container {
-  name?: string;
-  image: string;
-  command?: string[];
-  args?: string[];
-  env?: EnvVar[];
-  resources?: { limits?: Record<string, string>; cpuIdle?: boolean; startupCpuBoost?: boolean };
-  ports?: { name?: string; containerPort?: number }[];
-  workingDir?: string;
-  startupProbe?: Record<string, unknown>;
-  livenessProbe?: Record<string, unknown>;
-  [k: string]: unknown;
-}
-
-export interface RevisionTemplate {
-  revision?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  scaling?: { minInstanceCount?: number; maxInstanceCount?: number };
-  timeout?: string;
-  serviceAccount?: string;
-  containers?: Container[];
-  maxInstanceRequestConcurrency?: number;
-  executionEnvironment?: string;
-  [k: string]: unknown;
-}
-
-export interface TrafficTarget {
-  type?: string;
-  revision?: string;
-  percent?: number;
-  tag?: string;
-}
-
-export interface TrafficTargetStatus extends TrafficTarget {
-  uri?: string;
-}
-
-export interface Service {
-  name?: string;
-  description?: string;
-  uid?: string;
-  generation?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  createTime?: string;
-  updateTime?: string;
-  creator?: string;
-  lastModifier?: string;
-  client?: string;
-  clientVersion?: string;
-  ingress?: string;
-  launchStage?: string;
-  template?: RevisionTemplate;
-  traffic?: TrafficTarget[];
-  scaling?: { minInstanceCount?: number; scalingMode?: string };
-  invokerIamDisabled?: boolean;
-  defaultUriDisabled?: boolean;
-  customAudiences?: string[];
-  urls?: string[];
-  uri?: string;
-  observedGeneration?: string;
-  terminalCondition?: Condition;
-  conditions?: Condition[];
-  latestReadyRevision?: string;
-  latestCreatedRevision?: string;
-  trafficStatuses?: TrafficTargetStatus[];
-  reconciling?: boolean;
-  etag?: string;
-  [k: string]: unknown;
-}
-
-export interface Revision {
-  name?: string;
-  uid?: string;
-  generation?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  createTime?: string;
-  updateTime?: string;
-  service?: string;
-  scaling?: { minInstanceCount?: number; maxInstanceCount?: number };
-  maxInstanceRequestConcurrency?: number;
-  timeout?: string;
-  serviceAccount?: string;
-  containers?: Container[];
-  reconciling?: boolean;
-  conditions?: Condition[];
-  observedGeneration?: string;
-  logUri?: string;
-  etag?: string;
-  [k: string]: unknown;
-}
+export type Condition = Wire<ModelCondition>;
+export type EnvVar = Wire<ModelEnvVar>;
+export type Container = Wire<ModelContainer>;
+export type RevisionTemplate = Wire<ModelRevisionTemplate>;
+export type TrafficTarget = Wire<ModelTrafficTarget>;
+export type TrafficTargetStatus = Wire<ModelTrafficTargetStatus>;
+export type Service = Wire<ServiceOutput>;
+export type Revision = Wire<RevisionOutput>;
 
 export interface RpcStatus {
   code: number;

@@ -43,7 +43,8 @@ const CHARTS: { title: string; unit: string; lines: Line[] }[] = [
 
 /** One SVG line chart with axes, drawn from the points; its accessible name states the latest values. */
 export function chart(spec: (typeof CHARTS)[number], points: Point[]): SVGElement {
-  const max = Math.max(1, ...points.flatMap((p) => spec.lines.map((l) => p[l.key])));
+  const peak = Math.max(0, ...points.flatMap((p) => spec.lines.map((l) => p[l.key])));
+  const max = Math.max(1, peak);
   const t0 = points[0]?.t ?? 0;
   const t1 = Math.max(t0 + 1, points[points.length - 1]?.t ?? 1);
   const x = (t: number): number => PAD + ((t - t0) / (t1 - t0)) * (W - PAD - 6);
@@ -83,6 +84,7 @@ export function chart(spec: (typeof CHARTS)[number], points: Point[]): SVGElemen
       'aria-label': label,
       class: 'chart',
       'data-points': points.length,
+      'data-peak': peak,
     },
     title,
     ...axis,

@@ -4,6 +4,49 @@ import { field, h, input, notice, select, short } from './dom.ts';
 
 const METHODS = ['POST', 'GET', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 
+type HttpTarget = NonNullable<SchedulerJob['httpTarget']>;
+
+/** The two auth header choices differ only in the target key and their one extra field. */
+interface TokenKind {
+  value: 'oidc' | 'oauth';
+  choice: string;
+  key: 'oidcToken' | 'oauthToken';
+  param: 'audience' | 'scope';
+  label: string;
+  hint?: string;
+  fallback: string;
+}
+
+const TOKEN_KINDS: TokenKind[] = [
+  {
+    value: 'oidc',
+    choice: 'Add OIDC token',
+    key: 'oidcToken',
+    param: 'audience',
+    label: 'Audience',
+    hint: 'Defaults to the URL',
+    fallback: '',
+  },
+  {
+    value: 'oauth',
+    choice: 'Add OAuth token',
+    key: 'oauthToken',
+    param: 'scope',
+    label: 'Scope',
+    fallback: 'https://www.googleapis.com/auth/cloud-platform',
+  },
+];
+
+/** One auth header choice's extra field, prefilled from the job's target. */
+function tokenGroup(
+  kind: TokenKind,
+  t: HttpTarget | undefined,
+): { kind: TokenKind; input: HTMLInputElement; el: HTMLElement } {
+  const current = (t?.[kind.key] as Record<string, string | undefined> | undefined)?.[kind.param];
+  const el = input(kind.param, current ?? kind.fallback);
+  return { kind, input: el, el: h('div', { class: kind.value }, field(kind.label, el, kind.hint)) };
+}
+
 /** The create/edit form: HTTP target, method, headers, body, auth header, service account, audience, retries. */
 export function jobForm(
   ctx: Defaults,
@@ -39,11 +82,7 @@ export function jobForm(
     body: h('textarea', { name: 'body', rows: '3' }, t?.body ? atob(t.body) : '') as HTMLTextAreaElement,
     auth: select(
       'auth',
-      [
-        ['none', 'None'],
-        ['oidc', 'Add OIDC token'],
-        ['oauth', 'Add OAuth token'],
-      ],
+      [['none', 'None'], ...TOKEN_KINDS.map((k): [string, string] => [k.value, k.choice])],
       authNow,
     ),
     sa: select(
@@ -51,8 +90,6 @@ export function jobForm(
       accounts.map((a): [string, string] => [a.email ?? '', a.email ?? '']),
       t?.oidcToken?.serviceAccountEmail ?? t?.oauthToken?.serviceAccountEmail ?? '',
     ),
-    audience: input('audience', t?.oidcToken?.audience ?? ''),
-    scope: input('scope', t?.oauthToken?.scope ?? 'https://www.googleapis.com/auth/cloud-platform'),
     retries: input('retryCount', String(r.retryCount ?? 0), { type: 'number', min: 0, max: 5 }),
     maxRetry: input('maxRetryDuration', String(r.maxRetryDuration ?? '0s')),
     minBackoff: input('minBackoffDuration', String(r.minBackoffDuration ?? '5s')),
@@ -60,23 +97,18 @@ export function jobForm(
     doublings: input('maxDoublings', String(r.maxDoublings ?? 5), { type: 'number', min: 0 }),
     deadline: input('attemptDeadline', job?.attemptDeadline ?? '180s'),
   };
+  const tokens = TOKEN_KINDS.map((k) => tokenGroup(k, t));
   // The audience defaults to the URL, as in Cloud Scheduler; shown as the placeholder until typed.
+  const audience = tokens[0]!.input;
   const syncAudience = (): void => {
-    f.audience.placeholder = f.uri.value || 'defaults to the URL';
+    audience.placeholder = f.uri.value || 'defaults to the URL';
   };
   f.uri.addEventListener('input', syncAudience);
   syncAudience();
-  const authFields = h(
-    'div',
-    {},
-    field('Service account', f.sa),
-    h('div', { class: 'oidc' }, field('Audience', f.audience, 'Defaults to the URL')),
-    h('div', { class: 'oauth' }, field('Scope', f.scope)),
-  );
+  const authFields = h('div', {}, field('Service account', f.sa), ...tokens.map((g) => g.el));
   const showAuth = (): void => {
     authFields.hidden = f.auth.value === 'none';
-    (authFields.querySelector('.oidc') as HTMLElement).hidden = f.auth.value !== 'oidc';
-    (authFields.querySelector('.oauth') as HTMLElement).hidden = f.auth.value !== 'oauth';
+    for (const g of tokens) g.el.hidden = f.auth.value !== g.kind.value;
   };
   f.auth.addEventListener('change', showAuth);
   showAuth();
@@ -87,19 +119,19 @@ export function jobForm(
       const i = l.indexOf(':');
       if (i > 0) headers[l.slice(0, i).trim()] = l.slice(i + 1).trim();
     }
-    const httpTarget: NonNullable<SchedulerJob['httpTarget']> = {
+    const httpTarget: HttpTarget = {
       uri: f.uri.value.trim(),
       httpMethod: f.method.value,
       headers,
     };
     if (f.body.value) httpTarget.body = btoa(unescape(encodeURIComponent(f.body.value)));
-    if (f.auth.value === 'oidc')
-      httpTarget.oidcToken = {
-        serviceAccountEmail: f.sa.value,
-        audience: f.audience.value.trim() || httpTarget.uri,
-      };
-    if (f.auth.value === 'oauth')
-      httpTarget.oauthToken = { serviceAccountEmail: f.sa.value, scope: f.scope.value.trim() };
+    const chosen = tokens.find((g) => g.kind.value === f.auth.value);
+    if (chosen) {
+      const value = chosen.input.value.trim() || (chosen.kind.value === 'oidc' ? httpTarget.uri : '');
+      Object.assign(httpTarget, {
+        [chosen.kind.key]: { serviceAccountEmail: f.sa.value, [chosen.kind.param]: value },
+      });
+    }
     return {
       name: `${jobParent(ctx)}/jobs/${f.id.value.trim()}`,
       description: f.description.value,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Db } from '../store/index.ts';
 import { TarmacError, alreadyExists, invalidArgument, type Clock } from '../shared/index.ts';
 import type { Project } from './projects.ts';
+import { RESOURCE_ID, findAll, findOne } from './rows.ts';
 
 export interface ServiceAccount {
   name: string;
@@ -26,8 +27,6 @@ interface Row {
   etag: string;
   create_time: string;
 }
-
-const ACCOUNT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 
 /** A 21-digit numeric id as Google gives service accounts and users. */
 export function newUniqueId(): string {
@@ -68,10 +67,8 @@ export class ServiceAccountRepo {
 
   /** By email or unique id. */
   find(emailOrId: string): ServiceAccount | undefined {
-    const row = this.db
-      .prepare('SELECT * FROM iam_service_accounts WHERE email = ? OR unique_id = ?')
-      .get(emailOrId.toLowerCase(), emailOrId) as Row | undefined;
-    return row ? toAccount(row) : undefined;
+    const sql = 'SELECT * FROM iam_service_accounts WHERE email = ? OR unique_id = ?';
+    return findOne(this.db, sql, toAccount, emailOrId.toLowerCase(), emailOrId);
   }
 
   get(emailOrId: string): ServiceAccount {
@@ -81,10 +78,8 @@ export class ServiceAccountRepo {
   }
 
   list(projectId: string): ServiceAccount[] {
-    const rows = this.db
-      .prepare('SELECT * FROM iam_service_accounts WHERE project_id = ? ORDER BY email')
-      .all(projectId) as Row[];
-    return rows.map(toAccount);
+    const sql = 'SELECT * FROM iam_service_accounts WHERE project_id = ? ORDER BY email';
+    return findAll(this.db, sql, toAccount, projectId);
   }
 
   /** Creates NAME@PROJECT.iam.gserviceaccount.com. */
@@ -93,7 +88,7 @@ export class ServiceAccountRepo {
     accountId: string,
     fields: { displayName?: string; description?: string } = {},
   ): ServiceAccount {
-    if (!ACCOUNT_ID.test(accountId)) {
+    if (!RESOURCE_ID.test(accountId)) {
       throw invalidArgument(`invalid account ID ${JSON.stringify(accountId)}`, [
         {
           field: 'accountId',
@@ -181,6 +176,8 @@ export interface User {
   uniqueId: string;
 }
 
+const toUser = (r: { email: string; unique_id: string }): User => ({ email: r.email, uniqueId: r.unique_id });
+
 /** Human users. They exist once named (the owner at first start; anyone a test or admin mints for). */
 export class UserRepo {
   constructor(
@@ -189,17 +186,11 @@ export class UserRepo {
   ) {}
 
   find(email: string): User | undefined {
-    const row = this.db
-      .prepare('SELECT email, unique_id FROM iam_users WHERE email = ?')
-      .get(email.toLowerCase()) as { email: string; unique_id: string } | undefined;
-    return row ? { email: row.email, uniqueId: row.unique_id } : undefined;
+    return findOne(this.db, 'SELECT * FROM iam_users WHERE email = ?', toUser, email.toLowerCase());
   }
 
   findById(uniqueId: string): User | undefined {
-    const row = this.db
-      .prepare('SELECT email, unique_id FROM iam_users WHERE unique_id = ?')
-      .get(uniqueId) as { email: string; unique_id: string } | undefined;
-    return row ? { email: row.email, uniqueId: row.unique_id } : undefined;
+    return findOne(this.db, 'SELECT * FROM iam_users WHERE unique_id = ?', toUser, uniqueId);
   }
 
   ensure(email: string): User {

@@ -1,4 +1,5 @@
 import type { Db } from '../store/index.ts';
+import { RESOURCE_ID, findAll, findOne } from './rows.ts';
 import {
   TarmacError,
   alreadyExists,
@@ -21,8 +22,6 @@ interface Row {
   create_time: string;
 }
 
-const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
-
 const toProject = (r: Row): Project => ({
   projectId: r.project_id,
   projectNumber: r.project_number,
@@ -39,10 +38,8 @@ export class ProjectRepo {
 
   /** Finds a project by ID or number. */
   find(idOrNumber: string): Project | undefined {
-    const row = this.db
-      .prepare('SELECT * FROM iam_projects WHERE project_id = ? OR project_number = ?')
-      .get(idOrNumber, idOrNumber) as Row | undefined;
-    return row ? toProject(row) : undefined;
+    const sql = 'SELECT * FROM iam_projects WHERE project_id = ? OR project_number = ?';
+    return findOne(this.db, sql, toProject, idOrNumber, idOrNumber);
   }
 
   /** Like find, but NOT_FOUND when there is no such project. */
@@ -54,11 +51,11 @@ export class ProjectRepo {
   }
 
   list(): Project[] {
-    return (this.db.prepare('SELECT * FROM iam_projects ORDER BY project_id').all() as Row[]).map(toProject);
+    return findAll(this.db, 'SELECT * FROM iam_projects ORDER BY project_id', toProject);
   }
 
   create(projectId: string, displayName = projectId, projectNumber?: string): Project {
-    if (!PROJECT_ID.test(projectId)) {
+    if (!RESOURCE_ID.test(projectId)) {
       throw invalidArgument(`invalid project ID ${JSON.stringify(projectId)}`, [
         {
           field: 'projectId',

@@ -122,6 +122,33 @@ export interface ServiceOutput extends ServiceSpec {
   etag: string;
 }
 
+/**
+ * Fields of a Service only the server sets: an update ignores them (without an update mask) or refuses
+ * them (in one), and a client sending a service back drops them. `etag` is listed too, though clients
+ * send it back on purpose to detect concurrent changes.
+ */
+export const SERVICE_OUTPUT_ONLY = [
+  'uid',
+  'generation',
+  'createTime',
+  'updateTime',
+  'deleteTime',
+  'expireTime',
+  'creator',
+  'lastModifier',
+  'observedGeneration',
+  'terminalCondition',
+  'conditions',
+  'latestReadyRevision',
+  'latestCreatedRevision',
+  'trafficStatuses',
+  'uri',
+  'urls',
+  'reconciling',
+  'etag',
+  'satisfiesPzs',
+] as const satisfies readonly (keyof ServiceOutput | 'expireTime' | 'satisfiesPzs')[];
+
 /** The Revision resource as the API returns it (a read-only snapshot of a template). */
 export interface RevisionOutput {
   name: string;

@@ -198,6 +198,7 @@ export class DockerEngine implements ContainerEngine {
         exitCode: st.Running || st.Status === 'created' ? null : st.ExitCode,
         oomKilled: oom,
         hostPort: bound ? Number(bound) : undefined,
+        pid: st.Pid || undefined,
         startedAt: st.StartedAt && !st.StartedAt.startsWith('0001') ? st.StartedAt : undefined,
         finishedAt: st.FinishedAt && !st.FinishedAt.startsWith('0001') ? st.FinishedAt : undefined,
         labels: c.Config.Labels ?? {},

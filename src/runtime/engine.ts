@@ -112,6 +112,8 @@ export interface ContainerState {
   /** The kernel OOM-killed it, or (still running) one of its processes. */
   oomKilled: boolean;
   hostPort?: number;
+  /** The container's init process as the host sees it (0 or absent when not running or unknown). */
+  pid?: number;
   startedAt?: string;
   finishedAt?: string;
   labels: Record<string, string>;

@@ -1,29 +1,10 @@
+import { SERVICE_OUTPUT_ONLY } from '../model/index.ts';
 import { TarmacError } from '../shared/index.ts';
 
 type Obj = Record<string, unknown>;
 
-const OUTPUT_ONLY = new Set([
-  'name',
-  'uid',
-  'generation',
-  'createTime',
-  'updateTime',
-  'deleteTime',
-  'expireTime',
-  'creator',
-  'lastModifier',
-  'observedGeneration',
-  'terminalCondition',
-  'conditions',
-  'latestReadyRevision',
-  'latestCreatedRevision',
-  'trafficStatuses',
-  'uri',
-  'urls',
-  'reconciling',
-  'etag',
-  'satisfiesPzs',
-]);
+// The name is the resource's identity: a body cannot change it either.
+const OUTPUT_ONLY = new Set<string>(['name', ...SERVICE_OUTPUT_ONLY]);
 
 const camel = (s: string): string => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 

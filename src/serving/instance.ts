@@ -10,6 +10,13 @@ export interface InstanceExit {
   exitCode: number | null;
 }
 
+export interface LaunchTimings {
+  createMs: number;
+  startMs: number;
+  inspectMs: number;
+  probeMs: number;
+}
+
 /** One container of a revision, as the proxy and the revision see it. */
 export class Instance {
   state: InstanceState = 'starting';
@@ -19,6 +26,8 @@ export class Instance {
   lastActiveAt: number;
   readonly createdAt: number;
   readyAt = 0;
+  /** Where the launch time went (create, start, inspect, startup probe), once ready. */
+  timings: LaunchTimings | undefined;
   exit: InstanceExit | undefined;
   /** The engine reported an OOM kill inside the container. */
   oomSeen = false;

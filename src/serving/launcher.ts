@@ -1,8 +1,9 @@
 import type { ProbeSpec, RevisionRuntimeSpec } from '../model/index.ts';
-import type { ContainerEngine } from '../runtime/index.ts';
-import { TarmacError, sleep, type Clock, type Logger } from '../shared/index.ts';
+import type { ContainerEngine, RegistryAuth } from '../runtime/index.ts';
+import { TarmacError, isTarmacError, sleep, type Clock, type Logger } from '../shared/index.ts';
 import type { AddressPool } from './addresses.ts';
 import { instanceContainerSpec, type Instance } from './instance.ts';
+import { NetnsPorts } from './listening.ts';
 import { httpProbe, tcpProbe } from './probe.ts';
 
 /** What identity offers serving: each instance's source address and who it runs as. */
@@ -40,6 +41,8 @@ export interface LauncherDeps {
   metadataHost: () => string | undefined;
   /** The control-plane API as instances reach it (http://10.0.2.2:PORT), once it listens. */
   apiEndpoint: () => string | undefined;
+  /** Credentials for pulling an image again (the built-in registry asks for them). */
+  pullAuth?: (image: string) => Promise<RegistryAuth | undefined>;
   registry: InstanceRegistry | undefined;
   systemLog: SystemLog;
   /** Container id -> instance, so engine events find their instance. */
@@ -104,11 +107,18 @@ export async function launch(spec: RevisionRuntimeSpec, inst: Instance, deps: La
     metadataHost: deps.metadataHost(),
     apiEndpoint: deps.apiEndpoint(),
   });
+  const t0 = deps.clock.now();
   try {
-    inst.containerId = await engine.create(cspec);
+    inst.containerId = await engine.create(cspec).catch(async (e: unknown) => {
+      // Image presence is cached per process (serving.ts); if the image went away since, pull once.
+      if (!isTarmacError(e) || e.reason !== 'IMAGE_NOT_FOUND') throw e;
+      await engine.pull(cspec.image, await deps.pullAuth?.(cspec.image));
+      return engine.create(cspec);
+    });
   } catch (e) {
     throw startupError('CONTAINER_CREATE_FAILED', `could not create the container: ${(e as Error).message}`);
   }
+  const t1 = deps.clock.now();
   deps.byContainer.set(inst.containerId, inst);
   deps.registry?.registerInstance(inst.address, {
     project: spec.project,
@@ -124,14 +134,28 @@ export async function launch(spec: RevisionRuntimeSpec, inst: Instance, deps: La
   } catch (e) {
     throw startupError('CONTAINER_START_FAILED', `could not start the container: ${(e as Error).message}`);
   }
+  const t2 = deps.clock.now();
   const state = await engine.inspect(inst.containerId);
   if (!state.hostPort)
     throw startupError('CONTAINER_START_FAILED', 'the engine published no port for the container');
   inst.hostPort = state.hostPort;
-  await waitStartup(spec, inst, deps);
+  const netns = await NetnsPorts.open(state.pid, inst.containerId);
+  const t3 = deps.clock.now();
+  await waitStartup(spec, inst, deps, netns);
+  inst.timings = { createMs: t1 - t0, startMs: t2 - t1, inspectMs: t3 - t2, probeMs: deps.clock.now() - t3 };
 }
 
-async function waitStartup(spec: RevisionRuntimeSpec, inst: Instance, deps: LauncherDeps): Promise<void> {
+/** Poll delays while waiting for the app to listen: a few ms at first, then at most 25 ms. */
+function pollDelay(attempt: number): number {
+  return Math.min(25, 2 * 2 ** Math.min(attempt, 4));
+}
+
+async function waitStartup(
+  spec: RevisionRuntimeSpec,
+  inst: Instance,
+  deps: LauncherDeps,
+  netns: NetnsPorts | undefined,
+): Promise<void> {
   const probe = startupProbe(spec);
   const clock = deps.clock;
   const started = clock.now();
@@ -142,10 +166,11 @@ async function waitStartup(spec: RevisionRuntimeSpec, inst: Instance, deps: Laun
   if (probe.initialDelaySeconds > 0) await sleep(clock, probe.initialDelaySeconds * 1000);
   let lastInspect = started;
   const cal = { maxCloseMs: 0 };
+  const port = probe.httpGet?.port || probe.tcpSocket?.port || spec.containerPort;
   for (let attempt = 0; ; attempt++) {
     if (inst.state !== 'starting') throw startupError('RETIRED', 'the revision was retired while starting');
     checkExit(spec, inst);
-    if (await probeOnce(probe, inst.hostPort, Math.min(probe.timeoutSeconds * 1000, 2000), cal)) return;
+    if (await probeStartup(probe, inst, netns, port, cal)) return;
     checkExit(spec, inst);
     const now = clock.now();
     if (now - started >= budget) {
@@ -161,8 +186,28 @@ async function waitStartup(spec: RevisionRuntimeSpec, inst: Instance, deps: Laun
       if (s && !s.running && s.status !== 'created')
         inst.markExited({ oomKilled: s.oomKilled, exitCode: s.exitCode });
     }
-    await sleep(clock, attempt < 40 ? 25 : 100);
+    await sleep(clock, netns ? pollDelay(attempt) : attempt < 40 ? 25 : 100);
   }
+}
+
+/**
+ * One startup probe attempt. When the container's namespace is visible, nothing touches the upstream
+ * until the app listens there; then a TCP probe only confirms the published port connects, and an
+ * HTTP probe runs as configured. Otherwise the held-connection TCP probe tells slirp's early accept
+ * apart from the app's.
+ */
+async function probeStartup(
+  probe: ProbeSpec,
+  inst: Instance,
+  netns: NetnsPorts | undefined,
+  port: number,
+  cal: { maxCloseMs: number },
+): Promise<boolean> {
+  const timeoutMs = Math.min(probe.timeoutSeconds * 1000, 2000);
+  if (!netns) return probeOnce(probe, inst.hostPort, timeoutMs, cal);
+  if (!(await netns.listening(port))) return false;
+  if (probe.httpGet) return probeOnce(probe, inst.hostPort, timeoutMs);
+  return (await tcpProbe(inst.hostPort, timeoutMs, 0)).ok;
 }
 
 function checkExit(spec: RevisionRuntimeSpec, inst: Instance): void {

@@ -219,10 +219,14 @@ export class Revision {
     inst.lastActiveAt = inst.readyAt;
     this.ready.push(inst);
     this.failures = 0;
+    const t = inst.timings;
+    const parts = t
+      ? ` (create ${t.createMs} ms, start ${t.startMs} ms, inspect ${t.inspectMs} ms, startup probe ${t.probeMs} ms)`
+      : '';
     this.deps.systemLog(
       this.spec.name,
       'INFO',
-      `Instance ${inst.id} started in ${inst.readyAt - inst.createdAt} ms and is serving.`,
+      `Instance ${inst.id} started in ${inst.readyAt - inst.createdAt} ms${parts} and is serving.`,
     );
     this.notify({ ready: true });
     if (this.spec.livenessProbe) this.watchLiveness(inst);

@@ -74,6 +74,7 @@ export class Serving implements DataPlane {
   private readonly suffix: string;
   private readonly addresses = new AddressPool();
   private readonly byContainer = new Map<string, Instance>();
+  private readonly images = new Set<string>();
   private deps: Promise<LauncherDeps> | undefined;
   private hostsFile: HostsFile | undefined;
   private watch: Watch | undefined;
@@ -90,6 +91,8 @@ export class Serving implements DataPlane {
   /** Records the ingress port (service URLs carry it). */
   start(ingressPort: number): void {
     this.port = ingressPort;
+    // Engine facts (the first `info` can take seconds) are fetched now, not on the first deploy.
+    this.launcherDeps().catch(() => undefined);
   }
 
   private labels(): Record<string, string> {
@@ -119,6 +122,7 @@ export class Serving implements DataPlane {
         networkMode: info.networkMode,
         hostLoopback,
         hostsFile: this.hostsFile?.path,
+        pullAuth: this.o.pullAuth,
         metadataHost: () => {
           const p = this.o.metadataPort?.();
           return p ? `${hostLoopback}:${p}` : undefined;
@@ -206,8 +210,12 @@ export class Serving implements DataPlane {
     if (!p) {
       p = (async () => {
         const deps = await this.launcherDeps();
-        if (!(await deps.engine.imageExists(spec.image)))
-          await deps.engine.pull(spec.image, await this.o.pullAuth?.(spec.image));
+        // An image once seen stays known: a launch that finds it gone pulls it again (launcher.ts).
+        if (!this.images.has(spec.image)) {
+          if (!(await deps.engine.imageExists(spec.image)))
+            await deps.engine.pull(spec.image, await this.o.pullAuth?.(spec.image));
+          this.images.add(spec.image);
+        }
         const rev = new Revision(spec, deps, this.revisionOptions());
         this.revisions.set(spec.name, rev);
         return rev;

@@ -1,31 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { request } from 'node:http';
 import { usePlatform } from '../harness.ts';
 import { BUSYBOX_IMAGE } from '../busybox-image.ts';
 import { cliEnv, runTarmac } from './run-tarmac.ts';
 import { ownerClient } from './identities.ts';
-
-/** GET through the platform's ingress with the service URL's Host (fetch may not set Host; node:http may). */
-function call(
-  ingress: string,
-  url: string,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; body: string }> {
-  const u = new URL(url);
-  const i = new URL(ingress);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: i.hostname, port: i.port, path: u.pathname, headers: { host: u.host, ...headers } },
-      (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
+import { get } from '../serving/client.ts';
 
 const HTTPD = [
   '--command=sh',
@@ -37,7 +15,7 @@ describe('tarmac run: deploy and manage services as a user does', () => {
     const p = await usePlatform();
     const env = cliEnv({ TARMAC_HOME: p.paths.home });
     const project = p.config.defaultProject;
-    const ingress = p.urls.ingress;
+    const ingress = p.listeners.ingress.port;
 
     const dep = await runTarmac(
       [
@@ -67,7 +45,7 @@ describe('tarmac run: deploy and manage services as a user does', () => {
     );
     const url = /Service URL: (\S+)/.exec(dep.stderr)![1]!;
     expect(url).toMatch(/^http:\/\/hello-\d{12}\.us-central1\.run\.localhost:\d+$/);
-    expect((await call(ingress, url)).status).toBe(403);
+    expect((await get(url, ingress, '/')).status).toBe(403);
 
     // Formats: value, json, yaml, table, csv, export, default.
     const value = await runTarmac(
@@ -124,7 +102,7 @@ describe('tarmac run: deploy and manage services as a user does', () => {
     expect(pub.stderr).toMatch(
       /revision \[hello-00002-[a-z0-9]{3}\] has been deployed and is serving 100 percent/,
     );
-    expect(await call(ingress, url)).toEqual({ status: 200, body: 'hello two\n' });
+    expect(await get(url, ingress, '/')).toMatchObject({ status: 200, body: 'hello two\n' });
     const policy = await ownerClient(p.paths.home).run.getIamPolicy(
       `projects/${project}/locations/us-central1/services/hello`,
     );

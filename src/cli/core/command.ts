@@ -67,6 +67,11 @@ export function defineCommand(parent: Command, spec: CommandSpec): Command {
     .description(spec.description ?? spec.summary);
   for (const a of spec.aliases ?? []) cmd.alias(a);
   if (spec.examples?.length) cmd.addHelpText('after', examplesText(spec.examples));
+  return withHandler(cmd, spec.run);
+}
+
+/** Makes an existing command (a group with no subcommands, like `tarmac console`) run a handler. */
+export function withHandler(cmd: Command, run: CommandSpec['run']): Command {
   cmd.action(async (...params: unknown[]) => {
     const self = params[params.length - 1] as Command;
     const args = (params.slice(0, -2) as (string | string[] | undefined)[]).flatMap((a) =>
@@ -79,7 +84,7 @@ export function defineCommand(parent: Command, spec: CommandSpec): Command {
     let ctx: Context | undefined;
     try {
       ctx = new Context(io, path, globals);
-      await spec.run(ctx, args, self.opts());
+      await run(ctx, args, self.opts());
     } catch (e) {
       let debug = globals.verbosity === 'debug';
       try {

@@ -1,5 +1,5 @@
 /** The framework command groups build on: see ../README.md. */
-export { defineCommand, defineGroup, collect, type CommandSpec } from './command.ts';
+export { defineCommand, defineGroup, withHandler, collect, type CommandSpec } from './command.ts';
 export { Context, type CliIo, type GlobalFlags, type Installation } from './context.ts';
 export { UsageError, CliError, userError, invalidFlag } from './errors.ts';
 export { PROPERTIES, findProperty, type PropertyDef } from './properties.ts';

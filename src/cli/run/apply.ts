@@ -1,27 +1,11 @@
 import type { Container, EnvVar, Service, TrafficTarget } from '../../client/index.ts';
+import { SERVICE_OUTPUT_ONLY } from '../../model/index.ts';
 import { userError } from '../core/index.ts';
 import type { ServiceChanges } from './flags.ts';
 import { shortName } from './krm.ts';
 
-const OUTPUT_ONLY = [
-  'uid',
-  'generation',
-  'createTime',
-  'updateTime',
-  'deleteTime',
-  'expireTime',
-  'creator',
-  'lastModifier',
-  'urls',
-  'uri',
-  'observedGeneration',
-  'terminalCondition',
-  'conditions',
-  'latestReadyRevision',
-  'latestCreatedRevision',
-  'trafficStatuses',
-  'reconciling',
-];
+// The etag stays: sent back, it makes the server refuse the update if the service changed meanwhile.
+const OUTPUT_ONLY = SERVICE_OUTPUT_ONLY.filter((k) => k !== 'etag');
 
 /** A Service without its output-only fields, as it is sent back in an update. */
 export function desiredState(s: Service): Service {
@@ -34,7 +18,7 @@ function applyEnv(c: Container, env: ServiceChanges['env']): void {
   let vars: EnvVar[] = env.set
     ? Object.entries(env.set).map(([name, value]) => ({ name, value }))
     : [...(c.env ?? [])];
-  vars = vars.filter((v) => !env.remove.includes(v.name));
+  vars = vars.filter((v) => !env.remove.includes(v.name ?? ''));
   for (const [name, value] of Object.entries(env.update)) {
     const i = vars.findIndex((v) => v.name === name);
     if (i === -1) vars.push({ name, value });

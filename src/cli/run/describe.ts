@@ -62,7 +62,7 @@ function containerLines(
     ...(c.command?.length ? [`  Command:         ${c.command.join(' ')}`] : []),
     ...(c.args?.length ? [`  Args:            ${c.args.join(' ')}`] : []),
     ...(c.env?.length
-      ? ['  Env vars:', ...c.env.map((e) => `    ${e.name.padEnd(14)} ${e.value ?? ''}`)]
+      ? ['  Env vars:', ...c.env.map((e) => `    ${(e.name ?? '').padEnd(14)} ${e.value ?? ''}`)]
       : []),
   ];
 }

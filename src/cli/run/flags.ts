@@ -2,6 +2,31 @@ import type { Command } from 'commander';
 import { collect, invalidFlag, parseKeyValues, parseList, userError } from '../core/index.ts';
 import { INGRESS_V2 } from './krm.ts';
 
+const VERB_HELP: Record<string, string> = {
+  set: 'replace all',
+  update: 'add or change',
+  add: 'add',
+  remove: 'remove',
+  clear: 'remove all',
+};
+
+/** The gcloud family of flags editing one collection: --set-X, --update-X/--add-X, --remove-X, --clear-X. */
+function collectionFlags(
+  cmd: Command,
+  noun: string,
+  what: string,
+  item: string,
+  verbs: (keyof typeof VERB_HELP)[],
+): void {
+  for (const verb of verbs) {
+    const value =
+      verb === 'clear' ? '' : verb === 'remove' ? ` <${item.replace(/=.*/, '')},...>` : ` <${item},...>`;
+    const help = `${VERB_HELP[verb]} ${what}`;
+    if (verb === 'clear') cmd.option(`--clear-${noun}`, help);
+    else cmd.option(`--${verb}-${noun}${value}`, help, collect);
+  }
+}
+
 /** The service-changing flags shared by `run deploy` and `run services update` (reference 4.1). */
 export function addServiceFlags(cmd: Command, deploy: boolean): Command {
   cmd
@@ -15,14 +40,6 @@ export function addServiceFlags(cmd: Command, deploy: boolean): Command {
     .option('--concurrency <N>', 'max concurrent requests per instance (1-1000) or "default"')
     .option('--min-instances <N>', 'minimum instances of the revision, or "default"')
     .option('--max-instances <N>', 'maximum instances of the revision, or "default"')
-    .option('--set-env-vars <KEY=VALUE,...>', 'replace all environment variables', collect)
-    .option('--update-env-vars <KEY=VALUE,...>', 'add or change environment variables', collect)
-    .option('--remove-env-vars <KEY,...>', 'remove environment variables', collect)
-    .option('--clear-env-vars', 'remove all environment variables')
-    .option(
-      '--env-vars-file <FILE>',
-      'replace all environment variables with those of a YAML file (KEY: VALUE)',
-    )
     .option('--service-account <EMAIL>', 'service account the revision runs as')
     .option('--invoker-iam-check', 'require run.routes.invoke on requests (default)')
     .option('--no-invoker-iam-check', 'disable the invoker IAM check: anyone can call the service')
@@ -34,22 +51,27 @@ export function addServiceFlags(cmd: Command, deploy: boolean): Command {
     .option('--tag <TAG>', 'traffic tag for the new revision (URL TAG---SERVICE-...)')
     .option('--no-traffic', 'do not move traffic to the new revision')
     .option('--revision-suffix <SUFFIX>', 'name the new revision SERVICE-SUFFIX')
-    .option('--labels <KEY=VALUE,...>', 'labels to add or change (alias of --update-labels)', collect)
-    .option('--update-labels <KEY=VALUE,...>', 'labels to add or change', collect)
-    .option('--remove-labels <KEY,...>', 'labels to remove', collect)
-    .option('--clear-labels', 'remove all labels')
     .option('--description <TEXT>', 'description of the service')
     .option('--cpu-throttling', 'CPU only during requests (default)')
     .option('--no-cpu-throttling', 'CPU always allocated')
     .option('--cpu-boost', 'extra CPU during startup')
     .option('--no-cpu-boost', 'no extra CPU during startup')
     .option('--execution-environment <ENV>', 'gen1 or gen2')
-    .option('--set-custom-audiences <AUDIENCE,...>', 'replace the custom audiences', collect)
-    .option('--add-custom-audiences <AUDIENCE,...>', 'add custom audiences', collect)
-    .option('--remove-custom-audiences <AUDIENCE,...>', 'remove custom audiences', collect)
-    .option('--clear-custom-audiences', 'remove all custom audiences')
     .option('--platform <PLATFORM>', 'only "managed" is supported')
     .option('--async', 'return at once, without waiting for the operation to finish');
+  collectionFlags(cmd, 'env-vars', 'environment variables', 'KEY=VALUE', [
+    'set',
+    'update',
+    'remove',
+    'clear',
+  ]);
+  cmd.option(
+    '--env-vars-file <FILE>',
+    'replace all environment variables with those of a YAML file (KEY: VALUE)',
+  );
+  cmd.option('--labels <KEY=VALUE,...>', 'labels to add or change (alias of --update-labels)', collect);
+  collectionFlags(cmd, 'labels', 'labels', 'KEY=VALUE', ['update', 'remove', 'clear']);
+  collectionFlags(cmd, 'custom-audiences', 'custom audiences', 'AUDIENCE', ['set', 'add', 'remove', 'clear']);
   if (deploy) {
     cmd
       .option(
@@ -161,6 +183,11 @@ type Opts = Record<string, unknown>;
 const s = (o: Opts, k: string): string | undefined =>
   typeof o[k] === 'string' ? (o[k] as string) : undefined;
 const list = (o: Opts, k: string): string[] | undefined => (o[k] as string[] | undefined) ?? undefined;
+/** The parsed value of a string flag, or undefined when it is not given. */
+const opt = <T>(o: Opts, k: string, parse: (v: string) => T): T | undefined => {
+  const v = s(o, k);
+  return v === undefined ? undefined : parse(v);
+};
 
 function exclusive(o: Opts, flags: string[]): void {
   const given = flags.filter(
@@ -252,31 +279,22 @@ export function parseServiceFlags(
     );
   }
   exclusive(o, ['--set-custom-audiences', '--clear-custom-audiences']);
-  const cmdText = s(o, 'command');
-  const argsText = s(o, 'args');
   return {
     image: s(o, 'image'),
-    memory: s(o, 'memory') === undefined ? undefined : parseMemory(s(o, 'memory')!),
-    cpu: s(o, 'cpu') === undefined ? undefined : parseCpu(s(o, 'cpu')!),
+    memory: opt(o, 'memory', parseMemory),
+    cpu: opt(o, 'cpu', parseCpu),
     timeoutSeconds,
-    concurrency:
-      s(o, 'concurrency') === undefined ? undefined : intFlag('--concurrency', s(o, 'concurrency')!, 1, 1000),
-    minInstances:
-      s(o, 'minInstances') === undefined
-        ? undefined
-        : intFlag('--min-instances', s(o, 'minInstances')!, 0, 1000),
-    maxInstances:
-      s(o, 'maxInstances') === undefined
-        ? undefined
-        : intFlag('--max-instances', s(o, 'maxInstances')!, 1, 1000),
+    concurrency: opt(o, 'concurrency', (v) => intFlag('--concurrency', v, 1, 1000)),
+    minInstances: opt(o, 'minInstances', (v) => intFlag('--min-instances', v, 0, 1000)),
+    maxInstances: opt(o, 'maxInstances', (v) => intFlag('--max-instances', v, 1, 1000)),
     env: envChanges(o, io.readFile, io.parseYaml),
     serviceAccount: s(o, 'serviceAccount'),
     invokerIamDisabled: o.invokerIamCheck === undefined ? undefined : !o.invokerIamCheck,
     ingress: ingress ? INGRESS_V2[ingress] : undefined,
-    port: s(o, 'port') === undefined ? undefined : intFlag('--port', s(o, 'port')!, 1, 65535),
+    port: opt(o, 'port', (v) => intFlag('--port', v, 1, 65535)),
     http2: o.useHttp2 ? true : undefined,
-    command: cmdText === undefined ? undefined : parseList(cmdText),
-    args: argsText === undefined ? undefined : parseList(argsText),
+    command: opt(o, 'command', parseList),
+    args: opt(o, 'args', parseList),
     tag,
     noTraffic: o.traffic === false,
     revisionSuffix: suffix,
