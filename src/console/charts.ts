@@ -66,6 +66,15 @@ export function chart(spec: (typeof CHARTS)[number], points: Point[]): SVGElemen
       class: `line line-${String(l.key)}`,
     }),
   );
+  // Few points: mark each one, so a single sample is visible before there is a line.
+  const dots =
+    points.length > 20
+      ? []
+      : spec.lines.flatMap((l) =>
+          points.map((p) =>
+            svg('circle', { cx: x(p.t).toFixed(1), cy: y(p[l.key]).toFixed(1), r: 2.5, fill: l.color }),
+          ),
+        );
   const axis = [
     svg('line', { x1: PAD, y1: BASE, x2: W - 4, y2: BASE, stroke: '#999' }),
     svg('line', { x1: PAD, y1: 8, x2: PAD, y2: BASE, stroke: '#999' }),
@@ -100,6 +109,7 @@ export function chart(spec: (typeof CHARTS)[number], points: Point[]): SVGElemen
       ? [text(PAD, BASE + 12, clock(t0), 'start'), text(W - 6, BASE + 12, clock(t1), 'end')]
       : [text((W + PAD) / 2, BASE - 40, 'collecting data…', 'middle')]),
     ...paths,
+    ...dots,
     ...legend,
   );
 }

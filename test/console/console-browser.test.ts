@@ -174,11 +174,12 @@ async function walk(p: Platform, page: Page): Promise<void> {
     await page.waitForTimeout(400);
   }
   await page.locator('ol.logs li', { hasText: '/?live=7' }).waitFor({ timeout: 20_000 });
-  // The request-count chart has sampled a non-zero value (data-peak is the largest value drawn).
+  // The request-count chart has two samples or more and a non-zero value (data-peak: the largest drawn).
   const requests = page.getByRole('img', { name: /^Request count/ });
-  await expect
-    .poll(async () => Number(await requests.getAttribute('data-peak')), { timeout: 20_000 })
-    .toBeGreaterThan(0);
+  const drawn = async (): Promise<boolean> =>
+    Number(await requests.getAttribute('data-points')) >= 2 &&
+    Number(await requests.getAttribute('data-peak')) > 0;
+  await expect.poll(drawn, { timeout: 20_000 }).toBe(true);
   await expectLabelled(page);
   await shot(page, '03-service');
 
