@@ -1,5 +1,11 @@
 import type { IncomingMessage } from 'node:http';
-import { MAX_TOKEN_LIFETIME_S, saPrincipal, type Iam, type ServiceAccount } from '../iam/index.ts';
+import {
+  MAX_TOKEN_LIFETIME_S,
+  accountNotFound,
+  saPrincipal,
+  type Iam,
+  type ServiceAccount,
+} from '../iam/index.ts';
 import { invalidArgument, readJson, sendJson, type Router } from '../shared/index.ts';
 import { SA, guarded, lookup } from './iam-accounts.ts';
 import { asObject, stringList } from './iam-util.ts';
@@ -16,7 +22,7 @@ function lifetimeSeconds(v: unknown): number {
   return Math.floor(n);
 }
 
-/** IAM Credentials v1: generateIdToken and generateAccessToken for holders of Token Creator on the account. */
+/** IAM Credentials v1: generateIdToken, generateAccessToken, signBlob, signJwt for Token Creators of the account. */
 export function credentialsRoutes(iam: Iam): (router: Router) => void {
   return (router) => {
     router.add('POST', new RegExp(`^/v1/projects/${SA}:generateIdToken$`), async (req, res, p) => {
@@ -54,6 +60,40 @@ export function credentialsRoutes(iam: Iam): (router: Router) => void {
         lifetimeS: life,
       });
       sendJson(res, 200, { accessToken: t.token, expireTime: new Date(t.expiresAt).toISOString() });
+    });
+    router.add('POST', new RegExp(`^/v1/projects/${SA}:signBlob$`), async (req, res, p) => {
+      const body = asObject(await readJson(req));
+      const sa = await target(
+        iam,
+        req,
+        p,
+        stringList(body.delegates, 'delegates'),
+        'iam.serviceAccounts.signBlob',
+      );
+      if (typeof body.payload !== 'string' || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(body.payload)) {
+        throw invalidArgument('payload must be base64', [{ field: 'payload', description: 'base64 bytes' }]);
+      }
+      sendJson(res, 200, await iam.signer.signBlob(sa, Buffer.from(body.payload, 'base64')));
+    });
+    router.add('POST', new RegExp(`^/v1/projects/${SA}:signJwt$`), async (req, res, p) => {
+      const body = asObject(await readJson(req));
+      const sa = await target(
+        iam,
+        req,
+        p,
+        stringList(body.delegates, 'delegates'),
+        'iam.serviceAccounts.signJwt',
+      );
+      if (typeof body.payload !== 'string') {
+        throw invalidArgument('payload is required', [{ field: 'payload', description: 'a JSON claim set' }]);
+      }
+      sendJson(res, 200, await iam.signer.signJwt(sa, body.payload));
+    });
+    // Public, as Google's www.googleapis.com/service_accounts/v1/jwk/EMAIL: checks signJwt results.
+    router.add('GET', /^\/service_accounts\/v1\/jwk\/(?<email>[^/]+)$/, (_req, res, p) => {
+      const sa = iam.serviceAccounts.find(decodeURIComponent(p.email!));
+      if (!sa) throw accountNotFound(decodeURIComponent(p.email!));
+      sendJson(res, 200, iam.keys.jwks(sa), { 'cache-control': 'public, max-age=300' });
     });
   };
 }

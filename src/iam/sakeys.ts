@@ -75,7 +75,7 @@ export class ServiceAccountKeyRepo {
 
   /** Creates a key pair and returns the resource with the key file in privateKeyData (base64 JSON). */
   async create(sa: ServiceAccount, endpoints: { api: string }): Promise<ServiceAccountKey> {
-    if (this.list(sa).length >= MAX_KEYS_PER_ACCOUNT) {
+    if (this.list(sa).filter((k) => k.keyType === 'USER_MANAGED').length >= MAX_KEYS_PER_ACCOUNT) {
       throw new TarmacError(
         'FAILED_PRECONDITION',
         `Precondition check failed: ${sa.email} already has ${MAX_KEYS_PER_ACCOUNT} keys.`,
@@ -112,6 +112,35 @@ export class ServiceAccountKeyRepo {
       privateKeyType: 'TYPE_GOOGLE_CREDENTIALS_FILE',
       privateKeyData: Buffer.from(JSON.stringify(file, null, 2)).toString('base64'),
     };
+  }
+
+  /** Records the public half of a key tarmac holds itself (signBlob/signJwt sign with it). */
+  addSystemManaged(sa: ServiceAccount, keyId: string, publicPem: string): void {
+    const now = new Date(this.clock.now()).toISOString().replace(/\.\d+Z$/, 'Z');
+    this.db
+      .prepare(
+        `INSERT INTO iam_sa_keys (key_id, sa_unique_id, public_pem, key_algorithm, key_type, disabled, valid_after, valid_before)
+         VALUES (?, ?, ?, 'KEY_ALG_RSA_2048', 'SYSTEM_MANAGED', 0, ?, ?)`,
+      )
+      .run(keyId, sa.uniqueId, publicPem, now, NEVER);
+  }
+
+  /** The ids of an account's enabled system-managed keys, oldest first. */
+  systemManagedIds(sa: ServiceAccount): string[] {
+    const rows = this.db
+      .prepare(
+        "SELECT key_id FROM iam_sa_keys WHERE sa_unique_id = ? AND key_type = 'SYSTEM_MANAGED' AND disabled = 0 ORDER BY valid_after",
+      )
+      .all(sa.uniqueId) as { key_id: string }[];
+    return rows.map((r) => r.key_id);
+  }
+
+  /** Every enabled key of an account as a JWK set (what Google publishes at service_accounts/v1/jwk). */
+  jwks(sa: ServiceAccount): { keys: Record<string, string>[] } {
+    const rows = this.db
+      .prepare('SELECT key_id, public_pem FROM iam_sa_keys WHERE sa_unique_id = ? AND disabled = 0')
+      .all(sa.uniqueId) as { key_id: string; public_pem: string }[];
+    return { keys: rows.map((r) => this.jwk(r.key_id, r.public_pem)) };
   }
 
   delete(sa: ServiceAccount, keyId: string): void {

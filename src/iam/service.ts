@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { StatePaths } from '../config/index.ts';
 import type { Authorizer, InvokeAuthorizer, Principal, TokenMinter } from '../model/index.ts';
 import type { Db, MetaRepo } from '../store/index.ts';
@@ -15,6 +16,7 @@ import { RateLimiter, TokenExchange } from './oauth.ts';
 import { PolicyStore, validatePolicy, type Policy } from './policies.ts';
 import { ProjectRepo, type Project } from './projects.ts';
 import { ServiceAccountKeyRepo } from './sakeys.ts';
+import { AccountSigner } from './account-signer.ts';
 import { SigningKeyRing } from './signing.ts';
 import { TokenService } from './tokens.ts';
 
@@ -38,6 +40,8 @@ export class Iam implements Authorizer, TokenMinter {
   readonly serviceAccounts: ServiceAccountRepo;
   readonly users: UserRepo;
   readonly keys: ServiceAccountKeyRepo;
+  /** signBlob / signJwt with each account's system-managed key. */
+  readonly signer: AccountSigner;
   readonly policies: PolicyStore;
   readonly signingKeys: SigningKeyRing;
   readonly tokens: TokenService;
@@ -58,6 +62,7 @@ export class Iam implements Authorizer, TokenMinter {
     this.serviceAccounts = new ServiceAccountRepo(db, clock);
     this.users = new UserRepo(db, clock);
     this.keys = new ServiceAccountKeyRepo(db, clock);
+    this.signer = new AccountSigner(this.keys, join(o.paths.keys, 'accounts'), clock);
     this.policies = new PolicyStore(db);
     this.apiTokens = new ApiTokenRepo(db, clock);
     this.signingKeys = new SigningKeyRing(db, o.paths.keys, clock);

@@ -86,20 +86,3 @@ export function selectRecipes(names: string[]): BaseImageRecipe[] {
     return r;
   });
 }
-
-/**
- * registries.conf.d content that makes the built-in registry a mirror of docker.io, once it
- * stores the base images under library/... (see publishBaseImages in bootstrap.ts).
- */
-export function dockerHubMirrorConf(registryHost: string): string {
-  return [
-    '# Written by tarmac: the built-in registry mirrors docker.io (base images bootstrapped locally).',
-    '[[registry]]',
-    'prefix = "docker.io"',
-    'location = "registry-1.docker.io"',
-    '[[registry.mirror]]',
-    `location = "${registryHost}"`,
-    'insecure = true',
-    '',
-  ].join('\n');
-}

@@ -17,6 +17,7 @@ import { which } from './host.ts';
 import { LineSplitter } from './streams.ts';
 import { tarDirectory } from './tar.ts';
 import {
+  BASE_IMAGES,
   SLIM_DPKG_OPTIONS,
   debianSources,
   recipeHash,
@@ -191,20 +192,34 @@ export async function bootstrapImages(
   return out;
 }
 
+/** An image in the engine store and the repository it is published as (e.g. library/python:3.11-slim). */
+export interface PublishedImage {
+  source: string;
+  repository: string;
+}
+
 /**
- * Copies the base images into a registry under library/NAME:TAG (for the built-in registry, which
- * then serves as docker.io's mirror: see dockerHubMirrorConf). Returns the pushed references.
+ * Copies images from the engine store into a registry: by default the base images, under
+ * library/NAME:TAG (for the built-in registry, which then serves as docker.io's mirror: see
+ * mirror.ts). Images the engine does not hold are skipped. Returns the pushed references.
  */
 export async function publishBaseImages(
   engine: ContainerEngine,
   registryHost: string,
   auth?: RegistryAuth,
+  images: PublishedImage[] = BASE_IMAGES.map((r) => ({ source: r.ref, repository: `library/${r.name}` })),
 ): Promise<{ ref: string; digest: string }[]> {
   const out = [];
-  for (const r of selectRecipes([])) {
-    const target = `${registryHost}/library/${r.name}`;
-    await engine.tag(r.ref, target);
-    out.push({ ref: target, ...(await engine.push(target, auth)) });
+  for (const img of images) {
+    if (!(await engine.imageExists(img.source))) continue;
+    const target = `${registryHost}/${img.repository}`;
+    await engine.tag(img.source, target);
+    try {
+      out.push({ ref: target, ...(await engine.push(target, auth)) });
+    } finally {
+      // Only the name goes: the image stays under its own name.
+      await engine.removeImage(target).catch(() => undefined);
+    }
   }
   return out;
 }
