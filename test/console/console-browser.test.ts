@@ -180,6 +180,8 @@ async function walk(p: Platform, page: Page): Promise<void> {
     Number(await requests.getAttribute('data-points')) >= 2 &&
     Number(await requests.getAttribute('data-peak')) > 0;
   await expect.poll(drawn, { timeout: 20_000 }).toBe(true);
+  const instances = page.getByRole('img', { name: /^Instance count/ });
+  expect(Number(await instances.getAttribute('data-peak'))).toBeGreaterThan(0);
   await expectLabelled(page);
   await shot(page, '03-service');
 
