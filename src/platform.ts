@@ -14,6 +14,7 @@ import {
   ConsoleSessions,
   iamRoutes,
   schedulerRoutes,
+  registryRoutes,
   loggingRoutes,
   runV1Routes,
   runV2Routes,
@@ -334,6 +335,12 @@ export class Platform {
       runV1Routes(this.services, this.config.defaultRegion),
       loggingRoutes(this.iam, this.telemetry, this.config.defaultProject),
       schedulerRoutes(this.scheduler, this.iam),
+      registryRoutes({
+        registry: this.registry,
+        db: this.db,
+        iam: this.iam,
+        defaultProject: this.config.defaultProject,
+      }),
       consoleRoutes(this.consoleSessions, {
         project: this.config.defaultProject,
         region: this.config.defaultRegion,
