@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { statePaths, type ParsedConfig, type StatePaths } from './config/index.ts';
 import { openDatabase, MetaRepo, type Db } from './store/index.ts';
-import { Telemetry } from './telemetry/index.ts';
+import { ServingHooks, Telemetry } from './telemetry/index.ts';
 import {
   cloudBuildRoutes,
   createApiServer,
@@ -24,7 +24,7 @@ import { ServicesControlPlane, imageDigestFor, imageResolverFor, servicesIamOf }
 import { createBuildService, type BuildService } from './build/index.ts';
 import { Iam } from './iam/index.ts';
 import { Scheduler } from './scheduler/index.ts';
-import { Serving, type RequestRecord } from './serving/index.ts';
+import { Serving } from './serving/index.ts';
 import { INTERNAL_MARKER_HEADER } from './model/index.ts';
 import {
   connectEngine,
@@ -123,6 +123,7 @@ export class Platform {
       minter: this.iam,
       internalRoute: (url) => this.internalRoute(url),
     });
+    const hooks = new ServingHooks(this.telemetry, (rev) => this.serving.revisionSpec(rev));
     this.serving = new Serving({
       engine: () => this.servingEngine(),
       clock: this.clock,
@@ -136,15 +137,13 @@ export class Platform {
       instanceRegistry: this.iam,
       metadataPort: () => this.iam.metadataAddress.port,
       apiPort: () => this.addrs?.api.port,
-      onSystemLog: (rev, severity, text) => {
-        const s = this.serving.revisionSpec(rev);
-        if (!s) return;
-        const res = { project: s.project, service: s.service, revision: s.name, location: s.region };
-        this.telemetry.systemEvent(res, severity, text);
-      },
-      onRequest: process.env.TARMAC_REQUEST_LOGS === 'off' ? undefined : (r) => this.logRequest(r),
+      onSystemLog: hooks.systemLog,
+      // TARMAC_REQUEST_LOGS=off keeps request metrics but writes no request log entries (bench).
+      onRequest: hooks.requestHook(process.env.TARMAC_REQUEST_LOGS !== 'off'),
+      observer: hooks,
       internalMarker: this.internalMarker,
     });
+    this.telemetry.metrics.servingLoad = () => this.serving.stats();
     this.blobStore = new FsBlobStore(this.paths.blobs);
     this.registry = new Registry({
       db: this.db,
@@ -169,6 +168,7 @@ export class Platform {
       iam: servicesIamOf(this.iam),
       dataPlane: this.serving,
       resolveImage: imageResolverFor(() => `localhost:${this.listeners.registry.port}`),
+      progressDeadlineMs: config.serving.progressDeadlineSeconds * 1000,
       imageDigest: imageDigestFor(
         () => `localhost:${this.listeners.registry.port}`,
         (repository, tag) => this.registry.meta.resolveTag(repository, tag),
@@ -176,38 +176,6 @@ export class Platform {
       clock: this.clock,
       logger: this.logger,
     });
-  }
-
-  /** One finished ingress request: its request log entry and the request metrics. */
-  private logRequest(r: RequestRecord): void {
-    const s = this.serving.revisionSpec(r.revision);
-    if (!s) return;
-    const m = this.telemetry.metrics;
-    m.requests.inc({
-      service: r.service,
-      revision: r.revision,
-      code_class: `${Math.floor(r.status / 100)}xx`,
-    });
-    m.requestLatency.observe({ service: r.service, revision: r.revision }, r.latencyMs / 1000);
-    const res = { project: s.project, service: s.service, revision: s.name, location: s.region };
-    const trace = r.trace?.split('/')[0];
-    this.telemetry.request(
-      res,
-      {
-        requestMethod: r.method,
-        requestUrl: r.url,
-        status: r.status,
-        responseSize: String(r.responseSize),
-        ...(r.userAgent ? { userAgent: r.userAgent } : {}),
-        remoteIp: r.remoteIp,
-        latency: `${(r.latencyMs / 1000).toFixed(6)}s`,
-      },
-      {
-        ...(trace ? { trace: `projects/${s.project}/traces/${trace}` } : {}),
-        ...(r.instanceId ? { instanceId: r.instanceId } : {}),
-        coldStart: r.waited,
-      },
-    );
   }
 
   /**

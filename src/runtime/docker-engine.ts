@@ -189,7 +189,9 @@ export class DockerEngine implements ContainerEngine {
           st.ExitCode === 137 &&
           (c.HostConfig.Memory ?? 0) > 0 &&
           this.oomLog.wasOomKilled(c.Id));
+      const used = oom ? this.oomLog.usageAtKill(c.Id) : undefined;
       return {
+        ...(used === undefined ? {} : { memoryUsedBytes: used }),
         id: c.Id,
         name: c.Name.replace(/^\//, ''),
         image: c.Config.Image,

@@ -110,6 +110,8 @@ export interface ContainerState {
   status: string;
   exitCode: number | null;
   oomKilled: boolean;
+  /** For an OOM-killed container: the memory in use at the kill, as the kernel reported it. */
+  memoryUsedBytes?: number;
   hostPort?: number;
   /** The container's init process as the host sees it (0 or absent when not running or unknown). */
   pid?: number;

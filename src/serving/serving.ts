@@ -23,6 +23,7 @@ import { HostsFile } from './hostsfile.ts';
 import { takeInternalMarker } from './marker.ts';
 import { KIND_INSTANCE, type InstanceRegistry, type LauncherDeps, type Severity } from './launcher.ts';
 import type { Instance } from './instance.ts';
+import type { RevisionStats, ServingObserver } from './observer.ts';
 import { ProxyCall, sendError, type RequestHook } from './proxy.ts';
 import { Revision, type RevisionOptions } from './revision.ts';
 import { RouteTable, pickRevision, type CompiledRoute } from './routes.ts';
@@ -53,6 +54,8 @@ export interface ServingOptions {
   onSystemLog?: (revision: string, severity: Severity, text: string) => void;
   /** Receives every proxied request once it finished (request logs, metrics); keep it cheap. */
   onRequest?: RequestHook;
+  /** Receives instance output and lifecycle facts (logs, metrics); keep it cheap. */
+  observer?: ServingObserver;
   /** Secret value of INTERNAL_MARKER_HEADER that makes a request internal traffic (see marker.ts). */
   internalMarker?: string;
 }
@@ -129,6 +132,7 @@ export class Serving implements DataPlane {
         },
         registry: this.o.instanceRegistry,
         systemLog: (rev: string, sev: Severity, text: string) => this.systemLog(rev, sev, text),
+        observer: this.o.observer,
         byContainer: this.byContainer,
       };
     })().catch((e: unknown) => {
@@ -147,7 +151,11 @@ export class Serving implements DataPlane {
       .inspect(containerId)
       .catch(() => undefined);
     if (s?.running) return;
-    const exit = { oomKilled: type === 'oom' || (s?.oomKilled ?? false), exitCode: s?.exitCode ?? null };
+    const exit = {
+      oomKilled: type === 'oom' || (s?.oomKilled ?? false),
+      exitCode: s?.exitCode ?? null,
+      ...(s?.memoryUsedBytes === undefined ? {} : { memoryUsedBytes: s.memoryUsedBytes }),
+    };
     if (rev) rev.onExit(inst, exit);
     else inst.markExited(exit);
   }
@@ -171,6 +179,16 @@ export class Serving implements DataPlane {
       else if (i.state === 'draining') out.draining++;
     }
     return out;
+  }
+
+  /** Load and instances of every live revision (metrics scrape). */
+  stats(): RevisionStats[] {
+    return [...this.revisions.values()].map((r) => ({
+      project: r.spec.project,
+      service: r.spec.service,
+      revision: r.spec.name,
+      ...r.stats(),
+    }));
   }
 
   /** The runtime spec of a live revision (telemetry maps revision names to log resources). */
