@@ -23,11 +23,9 @@ export function register(group: Command): void {
       if (!Number.isInteger(grace) || grace < 0) {
         throw invalidFlag('--grace-seconds', 'a whole number of seconds, 0 or more');
       }
-      const r = await ctx
-        .client()
-        .http.request<GcAnswer>('POST', '/v1/registry:gc', {
-          body: { dryRun: Boolean(opts.dryRun), graceSeconds: grace },
-        });
+      const r = await ctx.client().http.request<GcAnswer>('POST', '/v1/registry:gc', {
+        body: { dryRun: Boolean(opts.dryRun), graceSeconds: grace },
+      });
       const mb = (r.bytes / 1024 / 1024).toFixed(1);
       ctx.status(
         r.dryRun
