@@ -137,6 +137,12 @@ export class Platform {
       instanceRegistry: this.iam,
       metadataPort: () => this.iam.metadataAddress.port,
       apiPort: () => this.addrs?.api.port,
+      pullAuth: async (image) => {
+        const local = `localhost:${this.listeners.registry.port}/`;
+        if (!image.startsWith(local)) return undefined;
+        const project = image.slice(local.length).split('/')[0]!;
+        return this.registryAuth.internalCredentials([`${project}/`], ['pull']);
+      },
       onSystemLog: hooks.systemLog,
       // TARMAC_REQUEST_LOGS=off keeps request metrics but writes no request log entries (bench).
       onRequest: hooks.requestHook(process.env.TARMAC_REQUEST_LOGS !== 'off'),
