@@ -20,6 +20,7 @@ import {
   ConsoleSessions,
   iamRoutes,
   schedulerRoutes,
+  registryRoutes,
   loggingRoutes,
   runV1Routes,
   runV2Routes,
@@ -143,6 +144,12 @@ export class Platform {
       instanceRegistry: this.iam,
       metadataPort: () => this.iam.metadataAddress.port,
       apiPort: () => this.addrs?.api.port,
+      pullAuth: async (image) => {
+        const local = `localhost:${this.listeners.registry.port}/`;
+        if (!image.startsWith(local)) return undefined;
+        const project = image.slice(local.length).split('/')[0]!;
+        return this.registryAuth.internalCredentials([`${project}/`], ['pull']);
+      },
       onSystemLog: hooks.systemLog,
       // TARMAC_REQUEST_LOGS=off keeps request metrics but writes no request log entries (bench).
       onRequest: hooks.requestHook(process.env.TARMAC_REQUEST_LOGS !== 'off'),
@@ -175,6 +182,7 @@ export class Platform {
       iam: servicesIamOf(this.iam),
       dataPlane: this.serving,
       resolveImage: imageResolverFor(() => `localhost:${this.listeners.registry.port}`),
+      progressDeadlineMs: config.serving.progressDeadlineSeconds * 1000,
       imageDigest: imageDigestFor(
         () => `localhost:${this.listeners.registry.port}`,
         (repository, tag) => this.registry.meta.resolveTag(repository, tag),
@@ -309,6 +317,12 @@ export class Platform {
       runV1Routes(this.services, this.config.defaultRegion),
       loggingRoutes(this.iam, this.telemetry, this.config.defaultProject),
       schedulerRoutes(this.scheduler, this.iam),
+      registryRoutes({
+        registry: this.registry,
+        db: this.db,
+        iam: this.iam,
+        defaultProject: this.config.defaultProject,
+      }),
       consoleRoutes(this.consoleSessions, {
         project: this.config.defaultProject,
         region: this.config.defaultRegion,

@@ -32,6 +32,12 @@ const KEYS: { key: string; env: string; flag: string; kind: 'string' | 'int' | '
     flag: 'idle-timeout-seconds',
     kind: 'int',
   },
+  {
+    key: 'serving.progressDeadlineSeconds',
+    env: 'TARMAC_PROGRESS_DEADLINE_SECONDS',
+    flag: 'progress-deadline-seconds',
+    kind: 'int',
+  },
   { key: 'builds.parallelism', env: 'TARMAC_BUILD_PARALLELISM', flag: 'build-parallelism', kind: 'int' },
 ];
 

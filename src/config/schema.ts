@@ -49,6 +49,8 @@ export const configSchema = z
       .object({
         idleTimeoutSeconds: z.number().int().min(1).max(86_400).default(900),
         targetUtilization: z.number().min(0.1).max(1).default(0.6),
+        /** A new revision not ready within this many seconds fails (PROGRESS_DEADLINE_EXCEEDED). */
+        progressDeadlineSeconds: z.number().int().min(1).max(3600).default(600),
       })
       .strict()
       .default({}),

@@ -53,8 +53,10 @@ export class Instance {
   ) {
     this.createdAt = now;
     this.lastActiveAt = now;
+    // No Nagle delay on upstream sockets: a request's last segment never waits for an ACK.
     this.agent = new Agent({
       keepAlive: true,
+      noDelay: true,
       maxSockets: concurrency,
       maxFreeSockets: Math.min(concurrency, 256),
     });

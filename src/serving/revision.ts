@@ -335,6 +335,10 @@ export class Revision {
           exitCode: s.exitCode,
           memoryUsedBytes: s.memoryUsedBytes,
         });
+      // The kernel killed a process in it (say a gunicorn worker) but the container lives on: over
+      // the memory limit the whole instance ends, as on Cloud Run (onExit tears it down).
+      else if (s?.running && s.oomKilled)
+        this.onExit(inst, { oomKilled: true, exitCode: null, memoryUsedBytes: s.memoryUsedBytes });
     }
     if (inst.exit?.oomKilled) {
       return {
