@@ -24,12 +24,17 @@ export interface LoopOptions {
   batch?: number;
   /** How long dispose() lets attempts in flight finish before cancelling them. */
   drainMs?: number;
+  /** Told of every finished attempt (metrics); must return at once. */
+  onAttempt?: AttemptHook;
   /**
    * How early runs are claimed before they are due (default 1500 ms), so the claim transaction and
    * the query are off the due time: at the due time the requests only have to be sent.
    */
   leadMs?: number;
 }
+
+/** A finished attempt of a job: its result code (OK, DEADLINE_EXCEEDED, ...) and latency. */
+export type AttemptHook = (job: string, code: string, latencyMs: number) => void;
 
 interface Claim {
   row: JobRow;
@@ -249,6 +254,7 @@ export class SchedulerLoop {
         deadlineMs: spec.attemptDeadlineMs,
       })
       .then((outcome) => {
+        this.o.onAttempt?.(c.row.name, outcome.code, outcome.latencyMs);
         this.completions.push({ claim: c, outcome });
         this.queueFlush();
       })
