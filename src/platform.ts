@@ -5,7 +5,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { statePaths, type ParsedConfig, type StatePaths } from './config/index.ts';
 import { openDatabase, MetaRepo, type Db } from './store/index.ts';
-import { Telemetry } from './telemetry/index.ts';
+import {
+  ServingHooks,
+  Telemetry,
+  buildFinishedHook,
+  instrumentRegistry,
+  schedulerAttemptHook,
+} from './telemetry/index.ts';
 import {
   cloudBuildRoutes,
   createApiServer,
@@ -14,6 +20,7 @@ import {
   ConsoleSessions,
   iamRoutes,
   schedulerRoutes,
+  registryRoutes,
   loggingRoutes,
   runV1Routes,
   runV2Routes,
@@ -23,9 +30,16 @@ import { ServicesControlPlane, imageDigestFor, imageResolverFor, servicesIamOf }
 import { createBuildService, type BuildService } from './build/index.ts';
 import { Iam } from './iam/index.ts';
 import { Scheduler } from './scheduler/index.ts';
-import { Serving, type RequestRecord } from './serving/index.ts';
+import { Serving } from './serving/index.ts';
 import { INTERNAL_MARKER_HEADER } from './model/index.ts';
-import { connectEngine, publishBaseImages, removeOrphans, type ContainerEngine } from './runtime/index.ts';
+import {
+  connectEngine,
+  publishBaseImages,
+  removeOrphans,
+  writeDockerHubMirror,
+  type ContainerEngine,
+  type PublishedImage,
+} from './runtime/index.ts';
 import { FsBlobStore, Registry, RegistryAuth, createRegistryHandler } from './registry/index.ts';
 import {
   DisposeStack,
@@ -114,7 +128,9 @@ export class Platform {
       logger: this.logger,
       minter: this.iam,
       internalRoute: (url) => this.internalRoute(url),
+      onAttempt: schedulerAttemptHook(this.telemetry.metrics),
     });
+    const hooks = new ServingHooks(this.telemetry, (rev) => this.serving.revisionSpec(rev));
     this.serving = new Serving({
       engine: () => this.servingEngine(),
       clock: this.clock,
@@ -128,15 +144,19 @@ export class Platform {
       instanceRegistry: this.iam,
       metadataPort: () => this.iam.metadataAddress.port,
       apiPort: () => this.addrs?.api.port,
-      onSystemLog: (rev, severity, text) => {
-        const s = this.serving.revisionSpec(rev);
-        if (!s) return;
-        const res = { project: s.project, service: s.service, revision: s.name, location: s.region };
-        this.telemetry.systemEvent(res, severity, text);
+      pullAuth: async (image) => {
+        const local = `localhost:${this.listeners.registry.port}/`;
+        if (!image.startsWith(local)) return undefined;
+        const project = image.slice(local.length).split('/')[0]!;
+        return this.registryAuth.internalCredentials([`${project}/`], ['pull']);
       },
-      onRequest: process.env.TARMAC_REQUEST_LOGS === 'off' ? undefined : (r) => this.logRequest(r),
+      onSystemLog: hooks.systemLog,
+      // TARMAC_REQUEST_LOGS=off keeps request metrics but writes no request log entries (bench).
+      onRequest: hooks.requestHook(process.env.TARMAC_REQUEST_LOGS !== 'off'),
+      observer: hooks,
       internalMarker: this.internalMarker,
     });
+    this.telemetry.metrics.servingLoad = () => this.serving.stats();
     this.blobStore = new FsBlobStore(this.paths.blobs);
     this.registry = new Registry({
       db: this.db,
@@ -156,11 +176,13 @@ export class Platform {
       installationId: this.installationId,
       registryHostPort: () => `localhost:${this.listeners.registry.port}`,
       apiUrl: () => this.urls.api,
+      onFinished: buildFinishedHook(this.telemetry.metrics),
     });
     this.services = new ServicesControlPlane(this.db, {
       iam: servicesIamOf(this.iam),
       dataPlane: this.serving,
       resolveImage: imageResolverFor(() => `localhost:${this.listeners.registry.port}`),
+      progressDeadlineMs: config.serving.progressDeadlineSeconds * 1000,
       imageDigest: imageDigestFor(
         () => `localhost:${this.listeners.registry.port}`,
         (repository, tag) => this.registry.meta.resolveTag(repository, tag),
@@ -170,46 +192,14 @@ export class Platform {
     });
   }
 
-  /** One finished ingress request: its request log entry and the request metrics. */
-  private logRequest(r: RequestRecord): void {
-    const s = this.serving.revisionSpec(r.revision);
-    if (!s) return;
-    const m = this.telemetry.metrics;
-    m.requests.inc({
-      service: r.service,
-      revision: r.revision,
-      code_class: `${Math.floor(r.status / 100)}xx`,
-    });
-    m.requestLatency.observe({ service: r.service, revision: r.revision }, r.latencyMs / 1000);
-    const res = { project: s.project, service: s.service, revision: s.name, location: s.region };
-    const trace = r.trace?.split('/')[0];
-    this.telemetry.request(
-      res,
-      {
-        requestMethod: r.method,
-        requestUrl: r.url,
-        status: r.status,
-        responseSize: String(r.responseSize),
-        ...(r.userAgent ? { userAgent: r.userAgent } : {}),
-        remoteIp: r.remoteIp,
-        latency: `${(r.latencyMs / 1000).toFixed(6)}s`,
-      },
-      {
-        ...(trace ? { trace: `projects/${s.project}/traces/${trace}` } : {}),
-        ...(r.instanceId ? { instanceId: r.instanceId } : {}),
-        coldStart: r.waited,
-      },
-    );
-  }
-
   /**
-   * Copies the bootstrapped base images (`tarmac images bootstrap`) into the registry under
-   * library/NAME:TAG, so the registry can serve as the engine's docker.io mirror
-   * (runtime's dockerHubMirrorConf with this registry's host).
+   * Copies the bootstrapped base images (`tarmac images bootstrap`; or `images`) from the engine
+   * into the registry under library/NAME:TAG, where the engine finds them as its docker.io mirror.
    */
-  async publishBaseImages(): Promise<{ ref: string; digest: string }[]> {
+  async publishBaseImages(images?: PublishedImage[]): Promise<{ ref: string; digest: string }[]> {
     const auth = await this.registryAuth.internalCredentials(['library/'], ['pull', 'push']);
-    return publishBaseImages(this.servingEngine(), `127.0.0.1:${this.listeners.registry.port}`, auth);
+    const host = `127.0.0.1:${this.listeners.registry.port}`;
+    return publishBaseImages(this.servingEngine(), host, auth, images);
   }
 
   private servingEngine(): ContainerEngine {
@@ -244,6 +234,9 @@ export class Platform {
   }
 
   async start(): Promise<void> {
+    const mirror = this.config.engine.dockerHubMirror && this.config.ports.registry !== 0;
+    // Before the engine: a Podman service reads registries.conf.d only when it starts.
+    if (mirror) this.writeMirrorConf();
     await this.startEngine();
     const { bind, ports } = this.config;
     const api = createApiServer(this.routeModules(), this.logger, (req) => this.consoleSessions.apply(req));
@@ -270,6 +263,27 @@ export class Platform {
     this.stack.push(() => this.services.dispose());
     this.scheduler.start();
     this.stack.push(() => this.scheduler.dispose());
+    if (mirror) this.publishInBackground();
+  }
+
+  /** The registries.conf.d drop-in making this registry docker.io's mirror (docs/architecture.md). */
+  private writeMirrorConf(): void {
+    const host = `127.0.0.1:${this.config.ports.registry}`;
+    try {
+      const { path, changed } = writeDockerHubMirror(host);
+      if (changed) this.logger.info({ path, host }, 'registry: docker.io mirror configured for the engine');
+    } catch (err) {
+      this.logger.warn({ err }, 'registry: could not write the docker.io mirror configuration');
+    }
+  }
+
+  /** Base images into library/ (blobs already there are skipped), without delaying start. */
+  private publishInBackground(): void {
+    const done = this.publishBaseImages().then(
+      (refs) => this.logger.info({ images: refs.map((r) => r.ref) }, 'registry: base images published'),
+      (err: unknown) => this.logger.warn({ err }, 'registry: publishing base images failed'),
+    );
+    this.stack.push(() => done);
   }
 
   dispose(): Promise<void> {
@@ -303,6 +317,12 @@ export class Platform {
       runV1Routes(this.services, this.config.defaultRegion),
       loggingRoutes(this.iam, this.telemetry, this.config.defaultProject),
       schedulerRoutes(this.scheduler, this.iam),
+      registryRoutes({
+        registry: this.registry,
+        db: this.db,
+        iam: this.iam,
+        defaultProject: this.config.defaultProject,
+      }),
       consoleRoutes(this.consoleSessions, {
         project: this.config.defaultProject,
         region: this.config.defaultRegion,
@@ -318,12 +338,13 @@ export class Platform {
   }
 
   private registryHandler(): RequestListener {
-    return createRegistryHandler({
+    const handler = createRegistryHandler({
       registry: this.registry,
       auth: this.registryAuth,
       logger: this.logger,
       defaultHost: () => new URL(this.urls.registry).host,
     });
+    return instrumentRegistry(this.telemetry.metrics, handler);
   }
 }
 

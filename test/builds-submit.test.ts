@@ -66,6 +66,11 @@ describe('tarmac builds submit and run deploy --source', () => {
     expect(sub.stderr).toMatch(
       /ERROR: \(tarmac\.builds\.submit\) build [0-9a-f-]{36} completed with status "FAILURE"\n$/,
     );
+    // `builds log ID` prints the same log afterwards.
+    const id = /build ([0-9a-f-]{36}) completed/.exec(sub.stderr)![1]!;
+    const log = await runTarmac(['builds', 'log', id], env);
+    expect(log.code, log.stderr).toBe(0);
+    expect(log.stdout).toMatch(/\nERROR\nERROR: build step 0 "gcr.io\/cloud-builders\/docker" failed: /);
     const none = await runTarmac(['builds', 'submit', tmpdir(), '--tag', 'gcr.io/x/y'], env);
     expect(none.stderr).toContain('Dockerfile required when specifying --tag');
   });

@@ -110,7 +110,7 @@ describe('engine provisioning (real podman, own socket)', { timeout: 120_000 }, 
     } finally {
       await conn.dispose();
     }
-    const noProvision = { ...config, engine: { host: '', provision: false } };
+    const noProvision = { ...config, engine: { ...config.engine, host: '', provision: false } };
     const again = await connectEngine(noProvision, silentLogger(), { candidates: [conn.host] }).catch(
       (e: unknown) => e,
     );

@@ -3,7 +3,9 @@
  * tarmac's registry and Debian's docker-registry (CNCF distribution) on 127.0.0.1 in the same run, with
  * the same client (skopeo). Prints MB/s per registry and the tarmac/distribution ratios.
  *
- *   npx tsx bench/registry/run.ts [--mb 200] [--layers 5] [--rounds 2]
+ *   npx tsx bench/registry/run.ts [--mb 200] [--layers 5] [--rounds 2] [--profile DIR]
+ *
+ * --profile writes a V8 CPU profile of the tarmac process to DIR (open it in Chrome DevTools).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -22,6 +24,9 @@ const arg = (name: string, def: number): number => {
 const MB = arg('mb', 200);
 const LAYERS = arg('layers', 5);
 const ROUNDS = arg('rounds', 2);
+const PROFILE = process.argv.includes('--profile')
+  ? process.argv[process.argv.indexOf('--profile') + 1]
+  : undefined;
 
 const work = mkdtempSync(join(tmpdir(), 'tarmac-bench-registry-'));
 const children: ChildProcess[] = [];
@@ -94,17 +99,17 @@ async function waitFor(url: string): Promise<void> {
 async function startTarmac(): Promise<{ host: string; creds: string[] }> {
   const port = await freePort();
   const home = join(work, 'tarmac-home');
+  const prof = PROFILE ? ['--cpu-prof', '--cpu-prof-dir', PROFILE] : [];
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(import.meta.dirname, 'serve.ts'), home, String(port)],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
+    [...prof, '--import', 'tsx', join(import.meta.dirname, 'serve.ts'), home, String(port)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   children.push(child);
-  const line = await new Promise<string>((resolve) =>
-    child.stdout!.once('data', (d: Buffer) => resolve(d.toString())),
-  );
+  const line = await new Promise<string>((resolve, reject) => {
+    child.stdout!.once('data', (d: Buffer) => resolve(d.toString()));
+    child.once('exit', (code) => reject(new Error(`tarmac exited (${code}) before it was ready`)));
+  });
   const { token } = JSON.parse(line) as { token: string };
   await waitFor(`http://127.0.0.1:${port}/healthz`);
   return { host: `127.0.0.1:${port}`, creds: [`x:${token}`] };
@@ -123,8 +128,19 @@ async function startDistribution(): Promise<{ host: string; creds: string[] }> {
       '',
     ].join('\n'),
   );
-  const child = spawn('docker-registry', ['serve', cfg], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn('docker-registry', ['serve', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
   children.push(child);
+  // It logs the 404 of every blob HEAD (each push asks first) at error level: drop those lines.
+  child.stderr!.on('data', (d: Buffer) => {
+    const lines = d
+      .toString()
+      .split('\n')
+      .filter((l) => l && !l.includes('response completed with error'));
+    if (lines.length) process.stderr.write(`${lines.join('\n')}\n`);
+  });
+  child.once('exit', (code) => {
+    if (code !== null && code !== 0) console.error(`docker-registry exited with ${code}`);
+  });
   await waitFor(`http://127.0.0.1:${port}/v2/`);
   return { host: `127.0.0.1:${port}`, creds: [] };
 }

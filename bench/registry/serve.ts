@@ -1,5 +1,6 @@
 import { loadConfig } from '../../src/config/index.ts';
 import { startPlatform } from '../../src/platform.ts';
+import { FakeEngine } from '../../src/runtime/index.ts';
 import { createLogger } from '../../src/shared/index.ts';
 const home = process.argv[2]!;
 const config = loadConfig({
@@ -10,7 +11,8 @@ const config = loadConfig({
     logLevel: 'warn',
   },
 });
-const p = await startPlatform(config, { logger: createLogger('warn') });
+// The registry needs no containers: a fake engine keeps a Podman service out of the measurement.
+const p = await startPlatform(config, { logger: createLogger('warn'), engine: new FakeEngine() });
 console.log(JSON.stringify({ registry: p.urls.registry, token: p.iam.ownerCredentials.token }));
 process.on('SIGTERM', () => {
   void p.dispose().then(() => process.exit(0));

@@ -23,6 +23,7 @@ from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
 signal.signal(signal.SIGTERM, lambda *a: os._exit(0))
 class H(BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
+    disable_nagle_algorithm = True
     def do_GET(self):
         self.send_response(200)
         self.send_header('Content-Length', '3')

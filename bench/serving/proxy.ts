@@ -2,8 +2,9 @@
  * bench/serving (a): proxy overhead. Requests/s and p50/p99 latency to the same container through
  * tarmac's ingress, directly on its published 127.0.0.1 port, and through Debian's nginx as a
  * reverse proxy (keep-alive upstream), with wrk, in one run. The app is a small Python HTTP/1.1
- * keep-alive server (stdlib ThreadingHTTPServer on python:3.11-slim); busybox httpd closes every
- * connection, which caps every path at the same rate and hides the proxy.
+ * keep-alive server (stdlib ThreadingHTTPServer with TCP_NODELAY as gunicorn sets it, on
+ * python:3.11-slim); busybox httpd closes every connection, which caps every path at the same
+ * rate and hides the proxy.
  *   npx tsx bench/serving/proxy.ts [seconds=10] [connections=32]
  * Needs wrk and nginx (apt-get install wrk nginx-light), the test engine and the bootstrapped
  * python:3.11-slim image.
@@ -23,6 +24,7 @@ from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
 signal.signal(signal.SIGTERM, lambda *a: os._exit(0))
 class H(BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
+    disable_nagle_algorithm = True
     def do_GET(self):
         body = b'ok\\n'
         self.send_response(200)

@@ -41,7 +41,10 @@ export function runV2Routes(plane: ServicesControlPlane): RouteModule {
     router.add(
       'GET',
       route('/services'),
-      handle((who, p, req) => s.list(who, loc(p), query(req).get('pageSize'), query(req).get('pageToken'))),
+      handle((who, p, req) => {
+        const q = query(req);
+        return s.list(who, loc(p), q.get('pageSize'), q.get('pageToken'), q.get('showDeleted'));
+      }),
     );
     router.add(
       'POST',

@@ -21,9 +21,21 @@ const KEYS: { key: string; env: string; flag: string; kind: 'string' | 'int' | '
   { key: 'engine.host', env: 'TARMAC_ENGINE_HOST', flag: 'engine-host', kind: 'string' },
   { key: 'engine.provision', env: 'TARMAC_ENGINE_PROVISION', flag: 'engine-provision', kind: 'bool' },
   {
+    key: 'engine.dockerHubMirror',
+    env: 'TARMAC_DOCKER_HUB_MIRROR',
+    flag: 'docker-hub-mirror',
+    kind: 'bool',
+  },
+  {
     key: 'serving.idleTimeoutSeconds',
     env: 'TARMAC_IDLE_TIMEOUT_SECONDS',
     flag: 'idle-timeout-seconds',
+    kind: 'int',
+  },
+  {
+    key: 'serving.progressDeadlineSeconds',
+    env: 'TARMAC_PROGRESS_DEADLINE_SECONDS',
+    flag: 'progress-deadline-seconds',
     kind: 'int',
   },
   { key: 'builds.parallelism', env: 'TARMAC_BUILD_PARALLELISM', flag: 'build-parallelism', kind: 'int' },

@@ -37,6 +37,11 @@ export const configSchema = z
         host: z.string().default(''),
         /** Install and start Podman when no engine is reachable (root on Debian/Ubuntu). */
         provision: z.boolean().default(true),
+        /**
+         * Make the built-in registry the engine's docker.io mirror (registries.conf.d drop-in) and
+         * publish the base images into it under library/. Only with a fixed registry port.
+         */
+        dockerHubMirror: z.boolean().default(true),
       })
       .strict()
       .default({}),
@@ -44,6 +49,8 @@ export const configSchema = z
       .object({
         idleTimeoutSeconds: z.number().int().min(1).max(86_400).default(900),
         targetUtilization: z.number().min(0.1).max(1).default(0.6),
+        /** A new revision not ready within this many seconds fails (PROGRESS_DEADLINE_EXCEEDED). */
+        progressDeadlineSeconds: z.number().int().min(1).max(3600).default(600),
       })
       .strict()
       .default({}),

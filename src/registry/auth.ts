@@ -22,6 +22,8 @@ export interface Caller {
   principal: Principal;
   /** repository -> actions, from a registry bearer token; undefined for IAM credentials. */
   grants: Map<string, Set<Action>> | undefined;
+  /** When the registry token it came with expires (epoch ms). */
+  expiresAt?: number;
 }
 
 export interface TokenResponse {
@@ -40,6 +42,8 @@ export interface RegistryAuthOptions {
 }
 
 const ISSUER = 'tarmac-registry';
+/** Verified registry tokens kept (a push or pull presents the same token on every request). */
+const VERIFIED_CACHE_SIZE = 1000;
 
 /**
  * Registry authentication: the Docker token flow (challenge, token endpoint, bearer tokens scoped to
@@ -50,6 +54,8 @@ export class RegistryAuth {
   readonly service: string;
   private readonly key = randomBytes(32);
   private readonly ttl: number;
+  /** token -> its caller and expiry (ms), so a token's signature is checked once, not per request. */
+  private readonly verified = new Map<string, { caller: Caller; expiresAt: number }>();
 
   constructor(private readonly o: RegistryAuthOptions) {
     this.service = o.service ?? 'tarmac-registry';
@@ -114,9 +120,11 @@ export class RegistryAuth {
 
   /** The token endpoint: a bearer token granting the requested scopes' actions that IAM allows. */
   async issueToken(header: string | undefined, scopes: string[]): Promise<TokenResponse> {
-    const { principal } = await this.callerForToken(header);
+    // A registry token presented here buys at most what it grants, and no longer than it lives
+    // (how the engine, given tarmac's internal credential as a Basic password, gets its token).
+    const caller = await this.caller(header);
+    const { principal } = caller;
     const access: { type: string; name: string; actions: Action[] }[] = [];
-    const caller: Caller = { principal, grants: undefined };
     for (const scope of scopes.flatMap((s) => s.split(' ')).filter(Boolean)) {
       const m = /^repository(?:\([^)]*\))?:([^:]+):([a-z*,]+)$/.exec(scope);
       if (!m || !isValidRepositoryName(m[1]!)) continue;
@@ -130,6 +138,10 @@ export class RegistryAuth {
       access.push({ type: 'repository', name: m[1]!, actions: granted });
     }
     const now = Math.floor(this.o.clock.now() / 1000);
+    const ttl = Math.max(
+      0,
+      Math.min(this.ttl, caller.expiresAt ? Math.floor(caller.expiresAt / 1000) - now : this.ttl),
+    );
     const token = await new SignJWT({ access, kind: principal.kind, email: principal.email })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setIssuer(ISSUER)
@@ -137,12 +149,12 @@ export class RegistryAuth {
       .setSubject(principal.member)
       .setIssuedAt(now)
       .setNotBefore(now - 60)
-      .setExpirationTime(now + this.ttl)
+      .setExpirationTime(now + ttl)
       .sign(this.key);
     return {
       token,
       access_token: token,
-      expires_in: this.ttl,
+      expires_in: ttl,
       issued_at: new Date(now * 1000).toISOString(),
     };
   }
@@ -169,13 +181,22 @@ export class RegistryAuth {
     return { username: 'tarmac', password };
   }
 
-  private async callerForToken(header: string | undefined): Promise<Caller> {
-    const c = await this.caller(header);
-    // A registry token is not a credential for getting another one.
-    return c.grants ? { principal: c.principal, grants: undefined } : c;
+  private async verifyToken(token: string): Promise<Caller | undefined> {
+    const now = this.o.clock.now();
+    const hit = this.verified.get(token);
+    if (hit && hit.expiresAt > now) return hit.caller;
+    if (hit) this.verified.delete(token);
+    const caller = await this.verifyTokenUncached(token);
+    if (caller) {
+      if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.clear();
+      this.verified.set(token, caller);
+    }
+    return caller?.caller;
   }
 
-  private async verifyToken(token: string): Promise<Caller | undefined> {
+  private async verifyTokenUncached(
+    token: string,
+  ): Promise<{ caller: Caller; expiresAt: number } | undefined> {
     try {
       const { payload } = await jwtVerify(token, this.key, {
         issuer: ISSUER,
@@ -189,7 +210,8 @@ export class RegistryAuth {
       }
       const kind = payload.kind as Principal['kind'];
       const principal: Principal = { kind, email: String(payload.email ?? ''), member: String(payload.sub) };
-      return { principal, grants };
+      const expiresAt = (payload.exp ?? 0) * 1000;
+      return { caller: { principal, grants, expiresAt }, expiresAt };
     } catch {
       return undefined;
     }

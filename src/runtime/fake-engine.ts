@@ -279,6 +279,7 @@ export class FakeEngine implements ContainerEngine {
     c.server = undefined;
     c.signals.clear();
     Object.assign(c.state, { running: false, status: 'exited', exitCode: code, oomKilled: oom });
+    if (oom) c.state.memoryUsedBytes = c.spec.memoryBytes;
     c.state.finishedAt = new Date(this.clock.now()).toISOString();
     if (oom) this.emit(c, { id: c.state.id, type: 'oom', labels: c.state.labels });
     this.emit(c, { id: c.state.id, type: 'die', exitCode: code, labels: c.state.labels });

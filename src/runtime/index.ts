@@ -8,13 +8,15 @@ export { connectEngine, engineCandidates, ownSocketPath, type EngineConnection }
 export { engineError, type EngineReason } from './errors.ts';
 export { tarDirectory } from './tar.ts';
 export { managedLabels, removeOrphans } from './orphans.ts';
-export { BASE_IMAGES, dockerHubMirrorConf, selectRecipes, type BaseImageRecipe } from './base-images.ts';
+export { BASE_IMAGES, selectRecipes, type BaseImageRecipe } from './base-images.ts';
+export { MIRROR_CONF_FILE, dockerHubMirrorConf, registriesConfDir, writeDockerHubMirror } from './mirror.ts';
 export {
   LABEL_RECIPE,
   baseImageStatus,
   bootstrapImages,
   defaultImageCache,
   publishBaseImages,
+  type PublishedImage,
   type BootstrapOptions,
   type BootstrapResult,
 } from './bootstrap.ts';

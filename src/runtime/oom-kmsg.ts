@@ -10,13 +10,21 @@ import { closeSync, constants, openSync, readSync } from 'node:fs';
 export class KernelOomLog {
   private fd: number | undefined;
   private unavailable = false;
-  private readonly killed = new Set<string>();
+  /** Container id -> the cgroup's memory usage (bytes) the kernel reported when it killed. */
+  private readonly killed = new Map<string, number | undefined>();
+  private lastUsageBytes: number | undefined;
   private readonly buf = Buffer.alloc(8192);
 
   /** Whether the kernel log says the container with this full id was OOM-killed. */
   wasOomKilled(id: string): boolean {
     this.drain();
     return this.killed.has(id);
+  }
+
+  /** The memory usage the kernel printed for the container's cgroup at the kill, when known. */
+  usageAtKill(id: string): number | undefined {
+    this.drain();
+    return this.killed.get(id);
   }
 
   private drain(): void {
@@ -40,10 +48,24 @@ export class KernelOomLog {
       }
       if (n <= 0) return;
       const rec = this.buf.toString('utf8', 0, n);
-      if (!rec.includes('oom-kill:')) continue;
-      const m = /oom_memcg=[^,]*?(?:libpod-|docker-|crio-)?([0-9a-f]{64})/.exec(rec);
-      if (m) this.killed.add(m[1]!);
+      this.record(rec);
     }
+  }
+
+  /**
+   * One kmsg record. The kernel prints the memory cgroup's `memory: usage NkB, limit NkB` line
+   * before the `oom-kill:` line naming the cgroup, both in the same OOM report.
+   */
+  record(rec: string): void {
+    const usage = /;memory: usage (\d+)kB/.exec(rec);
+    if (usage) {
+      this.lastUsageBytes = Number(usage[1]) * 1024;
+      return;
+    }
+    if (!rec.includes('oom-kill:')) return;
+    const m = /oom_memcg=[^,]*?(?:libpod-|docker-|crio-)?([0-9a-f]{64})/.exec(rec);
+    if (m) this.killed.set(m[1]!, this.lastUsageBytes);
+    this.lastUsageBytes = undefined;
   }
 
   close(): void {

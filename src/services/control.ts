@@ -17,6 +17,7 @@ import type { ProjectRef } from './deps.ts';
 import { buildRuntimeSpec, defaultServiceAccount } from './desired.ts';
 import {
   autoRevisionId,
+  booleanParam,
   decodePageToken,
   encodePageToken,
   pageSize,
@@ -106,12 +107,18 @@ export class ServiceCommands {
     loc: Location,
     size?: string | null,
     token?: string | null,
+    showDeleted?: string | null,
   ): Promise<{ services: ServiceOutput[]; nextPageToken?: string }> {
     const project = await this.ctx.access(principal, loc, 'run.services.list');
     const limit = pageSize(size);
-    const rows = this.ctx.repo.list(project.projectId, loc.region, decodePageToken(token), limit + 1);
+    const deleted = booleanParam('showDeleted', showDeleted);
+    const after = decodePageToken(token);
+    const rows = this.ctx.repo.list(project.projectId, loc.region, after, limit + 1, deleted);
     const page = rows.slice(0, limit);
-    const out: { services: ServiceOutput[]; nextPageToken?: string } = { services: page.map(renderService) };
+    // Deletion drains first and then forgets the service: until then showDeleted lists it.
+    const render = (s: ServiceRecord): ServiceOutput =>
+      s.deleting ? { ...renderService(s), deleteTime: s.updateTime } : renderService(s);
+    const out: { services: ServiceOutput[]; nextPageToken?: string } = { services: page.map(render) };
     if (rows.length > limit) out.nextPageToken = encodePageToken(page[page.length - 1]!.name);
     return out;
   }

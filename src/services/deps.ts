@@ -47,6 +47,8 @@ export interface ServicesDeps {
    * it was created with, as Cloud Run pins revisions to digests; undefined when unknown.
    */
   imageDigest?: (image: string) => string | undefined;
+  /** How long a new revision may take to become ready before it fails (default 600 s). */
+  progressDeadlineMs?: number;
   clock: Clock;
   logger: Logger;
 }

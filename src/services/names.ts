@@ -69,3 +69,13 @@ export function pageSize(raw: string | null | undefined, dflt = 100, max = 1000)
   }
   return n === 0 ? dflt : Math.min(n, max);
 }
+
+/** A boolean query parameter: absent or empty is false; anything but true/false is INVALID_ARGUMENT. */
+export function booleanParam(field: string, raw: string | null | undefined): boolean {
+  if (raw === null || raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  throw new TarmacError('INVALID_ARGUMENT', `${field} must be true or false`, {
+    reason: 'INVALID_PARAMETER',
+    fieldViolations: [{ field, description: 'true or false' }],
+  });
+}

@@ -8,6 +8,8 @@ import { nextStatus, opResult } from './status.ts';
 import { digestOf, withDigest } from './wiring.ts';
 
 const RETRY_MS = 1000;
+/** Knative's default progress deadline for a revision to become ready. */
+const PROGRESS_DEADLINE_MS = 600_000;
 
 /**
  * Turns stored desired state into running revisions through the data plane. Per service, passes run
@@ -184,7 +186,9 @@ export class Reconciler {
         const local = this.ctx.deps.resolveImage(r.template.containers[0]!.image);
         const pinned = digestOf(r.runtime.image);
         const image = pinned ? withDigest(local, pinned) : local;
-        readiness = await this.ctx.deps.dataPlane.ensureRevision({ ...r.runtime, image });
+        const started = this.ctx.deps.dataPlane.ensureRevision({ ...r.runtime, image });
+        // A revision that was ready before a restart keeps serving however long its start takes.
+        readiness = r.state === 'READY' ? await started : await this.withDeadline(started, r.name);
       } catch (err) {
         this.ctx.deps.logger.error({ err, revision: r.name }, 'data plane failed to start a revision');
         readiness = {
@@ -217,6 +221,31 @@ export class Reconciler {
       this.checkIdle();
     });
     this.starting.set(r.uid, task);
+  }
+
+  /**
+   * Cloud Run fails a revision that does not become ready within its progress deadline (Knative's
+   * progressDeadline, 600 s by default); the data plane then retires it like any failed revision.
+   */
+  private withDeadline(started: Promise<RevisionReadiness>, name: string): Promise<RevisionReadiness> {
+    const ms = this.ctx.deps.progressDeadlineMs ?? PROGRESS_DEADLINE_MS;
+    const { clock } = this.ctx.deps;
+    let timer: ReturnType<typeof clock.setTimeout> | undefined;
+    const expired = new Promise<RevisionReadiness>((resolve) => {
+      timer = clock.setTimeout(
+        () =>
+          resolve({
+            ready: false,
+            reason: 'PROGRESS_DEADLINE_EXCEEDED',
+            message: `Revision '${name}' did not become ready within the progress deadline of ${ms / 1000} s.`,
+            logTail: [],
+          }),
+        ms,
+      );
+    });
+    return Promise.race([started, expired]).finally(() => {
+      if (timer !== undefined) clock.clearTimeout(timer);
+    });
   }
 
   private supersede(r: RevisionRecord, latest: RevisionRecord): void {

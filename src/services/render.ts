@@ -69,7 +69,9 @@ export function revisionConditions(r: RevisionRecord): Condition[] {
     const missing = /IMAGE|MISSING|PULL/i.test(r.reason);
     const why: Partial<Condition> = missing
       ? { reason: 'CONTAINER_MISSING', message: r.message, severity: 'ERROR' }
-      : { revisionReason: 'HEALTH_CHECK_CONTAINER_ERROR', message: r.message, severity: 'ERROR' };
+      : r.reason === 'PROGRESS_DEADLINE_EXCEEDED'
+        ? { reason: 'PROGRESS_DEADLINE_EXCEEDED', message: r.message, severity: 'ERROR' }
+        : { revisionReason: 'HEALTH_CHECK_CONTAINER_ERROR', message: r.message, severity: 'ERROR' };
     return [
       condition('Ready', 'CONDITION_FAILED', t, why),
       condition('ContainerHealthy', 'CONDITION_FAILED', t, why),

@@ -8,4 +8,5 @@ export {
   type ScalingDecision,
 } from './autoscaler.ts';
 export { parseHost, serviceHost, serviceUrl } from './hosts.ts';
+export type { ServingObserver, RevisionStats } from './observer.ts';
 export { MAX_BODY_BYTES, type RequestHook, type RequestRecord } from './proxy.ts';

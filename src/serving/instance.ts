@@ -8,6 +8,8 @@ export type InstanceState = 'starting' | 'ready' | 'draining' | 'stopped';
 export interface InstanceExit {
   oomKilled: boolean;
   exitCode: number | null;
+  /** Memory in use when the engine OOM-killed it (kernel report), when known. */
+  memoryUsedBytes?: number;
 }
 
 export interface LaunchTimings {
@@ -35,6 +37,8 @@ export class Instance {
   launching: Promise<void> | undefined;
   /** Set once teardown began, so the container and address are released once. */
   tornDown = false;
+  /** Stops following the container's output once it is removed. */
+  readonly logFollow = new AbortController();
   /** Keep-alive pool to this instance's upstream. */
   readonly agent: Agent;
   private exitWaiters: (() => void)[] = [];
@@ -49,8 +53,10 @@ export class Instance {
   ) {
     this.createdAt = now;
     this.lastActiveAt = now;
+    // No Nagle delay on upstream sockets: a request's last segment never waits for an ACK.
     this.agent = new Agent({
       keepAlive: true,
+      noDelay: true,
       maxSockets: concurrency,
       maxFreeSockets: Math.min(concurrency, 256),
     });

@@ -1,8 +1,9 @@
 import type { ProbeSpec, RevisionRuntimeSpec } from '../model/index.ts';
-import type { ContainerEngine } from '../runtime/index.ts';
+import type { ContainerEngine, RegistryAuth } from '../runtime/index.ts';
 import { TarmacError, isTarmacError, sleep, type Clock, type Logger } from '../shared/index.ts';
 import type { AddressPool } from './addresses.ts';
 import { instanceContainerSpec, type Instance } from './instance.ts';
+import { followInstanceLogs, type ServingObserver } from './observer.ts';
 import { NetnsPorts } from './listening.ts';
 import { httpProbe, tcpProbe } from './probe.ts';
 
@@ -41,8 +42,11 @@ export interface LauncherDeps {
   metadataHost: () => string | undefined;
   /** The control-plane API as instances reach it (http://10.0.2.2:PORT), once it listens. */
   apiEndpoint: () => string | undefined;
+  /** Credentials for pulling an image again (the built-in registry asks for them). */
+  pullAuth?: (image: string) => Promise<RegistryAuth | undefined>;
   registry: InstanceRegistry | undefined;
   systemLog: SystemLog;
+  observer: ServingObserver | undefined;
   /** Container id -> instance, so engine events find their instance. */
   byContainer: Map<string, Instance>;
 }
@@ -110,7 +114,7 @@ export async function launch(spec: RevisionRuntimeSpec, inst: Instance, deps: La
     inst.containerId = await engine.create(cspec).catch(async (e: unknown) => {
       // Image presence is cached per process (serving.ts); if the image went away since, pull once.
       if (!isTarmacError(e) || e.reason !== 'IMAGE_NOT_FOUND') throw e;
-      await engine.pull(cspec.image);
+      await engine.pull(cspec.image, await deps.pullAuth?.(cspec.image));
       return engine.create(cspec);
     });
   } catch (e) {
@@ -133,6 +137,7 @@ export async function launch(spec: RevisionRuntimeSpec, inst: Instance, deps: La
     throw startupError('CONTAINER_START_FAILED', `could not start the container: ${(e as Error).message}`);
   }
   const t2 = deps.clock.now();
+  if (deps.observer) followInstanceLogs(engine, spec, inst, deps.observer);
   const state = await engine.inspect(inst.containerId);
   if (!state.hostPort)
     throw startupError('CONTAINER_START_FAILED', 'the engine published no port for the container');
@@ -182,7 +187,7 @@ async function waitStartup(
       lastInspect = now;
       const s = await deps.engine.inspect(inst.containerId).catch(() => undefined);
       if (s && !s.running && s.status !== 'created')
-        inst.markExited({ oomKilled: s.oomKilled, exitCode: s.exitCode });
+        inst.markExited({ oomKilled: s.oomKilled, exitCode: s.exitCode, memoryUsedBytes: s.memoryUsedBytes });
     }
     await sleep(clock, netns ? pollDelay(attempt) : attempt < 40 ? 25 : 100);
   }
@@ -213,7 +218,7 @@ function checkExit(spec: RevisionRuntimeSpec, inst: Instance): void {
   if (inst.exit.oomKilled) {
     throw startupError(
       'MEMORY_LIMIT_EXCEEDED',
-      `${memoryMessage(spec)} The container was killed while starting.`,
+      `${memoryMessage(spec, inst.exit.memoryUsedBytes)} The container was killed while starting.`,
     );
   }
   throw startupError(
@@ -222,10 +227,14 @@ function checkExit(spec: RevisionRuntimeSpec, inst: Instance): void {
   );
 }
 
-/** Cloud Run's log line for an OOM kill. */
-export function memoryMessage(spec: RevisionRuntimeSpec): string {
+/**
+ * Cloud Run's log line for an OOM kill. `usedBytes` is what the kernel reported at the kill; the
+ * memory cgroup never lets usage pass the limit, so without a report the limit is what was used.
+ */
+export function memoryMessage(spec: RevisionRuntimeSpec, usedBytes?: number): string {
   const mib = Math.round(spec.memoryBytes / (1024 * 1024));
-  return `Memory limit of ${mib} MiB exceeded with ${mib} MiB used. Consider increasing the memory limit.`;
+  const used = Math.max(mib, Math.ceil((usedBytes ?? 0) / (1024 * 1024)));
+  return `Memory limit of ${mib} MiB exceeded with ${used} MiB used. Consider increasing the memory limit.`;
 }
 
 /** The last lines a container printed, for readiness failures. */
@@ -253,6 +262,8 @@ export async function teardown(inst: Instance, deps: LauncherDeps, graceSeconds 
       });
     }
   } finally {
+    inst.logFollow.abort();
+    if (inst.containerId) deps.systemLog(inst.revision, 'INFO', `Instance ${inst.id} stopped.`);
     inst.agent.destroy();
     deps.byContainer.delete(inst.containerId);
     deps.registry?.unregisterInstance(inst.address);

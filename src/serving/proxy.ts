@@ -48,6 +48,12 @@ export interface RequestRecord {
   waited: boolean;
   /** Trace header as sent: X-Cloud-Trace-Context or traceparent. */
   trace: string | undefined;
+  /** Request body size from Content-Length, or as counted. */
+  requestSize: number;
+  /** "HTTP/1.1" */
+  protocol: string;
+  /** The ingress answered 504 because the revision's timeout passed. */
+  timedOut: boolean;
 }
 
 export type RequestHook = (r: RequestRecord) => void;
@@ -67,6 +73,9 @@ export class ProxyCall implements Waiter {
   private readonly startedAt: number;
   private waited = false;
   private servedBy: string | undefined;
+  private timedOut = false;
+  /** Response body bytes, counted only when the upstream sent no Content-Length. */
+  private sentBytes = 0;
 
   constructor(
     private readonly req: IncomingMessage,
@@ -86,6 +95,7 @@ export class ProxyCall implements Waiter {
     const h = req.headers;
     const len = this.res.getHeader('content-length');
     const tc = h['x-cloud-trace-context'] ?? h.traceparent;
+    const reqLen = h['content-length'];
     this.onDone?.({
       revision: this.rev.spec.name,
       service: this.rev.spec.service,
@@ -93,12 +103,15 @@ export class ProxyCall implements Waiter {
       url: req.url ?? '/',
       status: this.res.statusCode,
       latencyMs: performance.now() - this.startedAt,
-      responseSize: len === undefined ? 0 : Number(len),
+      responseSize: len === undefined ? this.sentBytes : Number(len),
       userAgent: h['user-agent'],
       remoteIp: req.socket.remoteAddress ?? '',
       instanceId: this.servedBy,
       waited: this.waited,
       trace: typeof tc === 'string' ? tc : undefined,
+      requestSize: reqLen === undefined ? this.bodyBytes : Number(reqLen),
+      protocol: `HTTP/${req.httpVersion}`,
+      timedOut: this.timedOut,
     });
   }
 
@@ -185,7 +198,12 @@ export class ProxyCall implements Waiter {
     res.writeHead(ures.statusCode ?? 502, ures.statusMessage, endToEnd(ures.headers));
     ures.on('end', this.onUpstreamEnd);
     ures.on('error', this.onUpstreamError);
+    if (this.onDone && ures.headers['content-length'] === undefined) ures.on('data', this.countSent);
     ures.pipe(res);
+  };
+
+  private readonly countSent = (chunk: Buffer): void => {
+    this.sentBytes += chunk.length;
   };
 
   private readonly onUpstreamEnd = (): void => {
@@ -218,6 +236,8 @@ export class ProxyCall implements Waiter {
   private readonly onTimeout = (): void => {
     this.deadline = undefined;
     if (this.finished) return;
+    this.timedOut = true;
+    this.rev.requestTimedOut(this.servedBy);
     this.leaveQueue();
     this.upstream?.destroy();
     this.releaseSlot();

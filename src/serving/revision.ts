@@ -217,8 +217,10 @@ export class Revision {
     inst.state = 'ready';
     inst.readyAt = this.deps.clock.now();
     inst.lastActiveAt = inst.readyAt;
+    const cold = this.queued > 0;
     this.ready.push(inst);
     this.failures = 0;
+    const ms = inst.readyAt - inst.createdAt;
     const t = inst.timings;
     const parts = t
       ? ` (create ${t.createMs} ms, start ${t.startMs} ms, inspect ${t.inspectMs} ms, startup probe ${t.probeMs} ms)`
@@ -226,8 +228,9 @@ export class Revision {
     this.deps.systemLog(
       this.spec.name,
       'INFO',
-      `Instance ${inst.id} started in ${inst.readyAt - inst.createdAt} ms${parts} and is serving.`,
+      `Instance ${inst.id} started in ${ms} ms${parts} and is serving${cold ? ' (cold start: requests were waiting)' : ''}.`,
     );
+    this.deps.observer?.instanceStarted(this.spec, inst.id, ms, cold);
     this.notify({ ready: true });
     if (this.spec.livenessProbe) this.watchLiveness(inst);
     this.dispatch();
@@ -285,8 +288,10 @@ export class Revision {
     if (inst.state !== 'ready') return; // starting: the launch fails; draining: expected
     inst.state = 'stopped';
     this.remove(inst);
-    if (exit.oomKilled) this.deps.systemLog(this.spec.name, 'ERROR', memoryMessage(this.spec));
-    else
+    if (exit.oomKilled) {
+      this.deps.systemLog(this.spec.name, 'ERROR', memoryMessage(this.spec, exit.memoryUsedBytes));
+      this.deps.observer?.instanceOomKilled(this.spec, inst.id);
+    } else
       this.deps.systemLog(
         this.spec.name,
         'WARNING',
@@ -299,17 +304,46 @@ export class Revision {
     }
   }
 
+  /** A request ran into the revision's timeout (the proxy answered 504): a system log line. */
+  requestTimedOut(instanceId: string | undefined): void {
+    this.deps.systemLog(
+      this.spec.name,
+      'ERROR',
+      `The request has been terminated because it has reached the maximum request timeout of ${this.spec.timeoutSeconds} s${instanceId ? ` (instance ${instanceId})` : ''}.`,
+    );
+  }
+
+  /** Requests in flight and waiting, instances by state (read on a metrics scrape). */
+  stats(): { inflight: number; queued: number; starting: number; ready: number; draining: number } {
+    const out = { inflight: this.inflight, queued: this.queued, starting: 0, ready: 0, draining: 0 };
+    for (const i of this.instances) {
+      if (i.state === 'starting') out.starting++;
+      else if (i.state === 'ready') out.ready++;
+      else if (i.state === 'draining') out.draining++;
+    }
+    return out;
+  }
+
   /** Why an upstream connection to `inst` broke, for the response body. */
   async explainFailure(inst: Instance): Promise<{ status: number; message: string }> {
     if (!inst.exit) await inst.waitExit(1500);
     if (!inst.exit && inst.containerId) {
       const s = await this.deps.engine.inspect(inst.containerId).catch(() => undefined);
-      if (s && !s.running) this.onExit(inst, { oomKilled: s.oomKilled, exitCode: s.exitCode });
+      if (s && !s.running)
+        this.onExit(inst, {
+          oomKilled: s.oomKilled,
+          exitCode: s.exitCode,
+          memoryUsedBytes: s.memoryUsedBytes,
+        });
+      // The kernel killed a process in it (say a gunicorn worker) but the container lives on: over
+      // the memory limit the whole instance ends, as on Cloud Run (onExit tears it down).
+      else if (s?.running && s.oomKilled)
+        this.onExit(inst, { oomKilled: true, exitCode: null, memoryUsedBytes: s.memoryUsedBytes });
     }
     if (inst.exit?.oomKilled) {
       return {
         status: 503,
-        message: `The instance serving this request was terminated: ${memoryMessage(this.spec)}`,
+        message: `The instance serving this request was terminated: ${memoryMessage(this.spec, inst.exit.memoryUsedBytes)}`,
       };
     }
     if (inst.exit) {

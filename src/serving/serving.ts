@@ -13,6 +13,7 @@ import {
   LABEL_MANAGED,
   LABEL_OWNER,
   type ContainerEngine,
+  type RegistryAuth,
   type Watch,
 } from '../runtime/index.ts';
 import type { Clock, Logger } from '../shared/index.ts';
@@ -23,6 +24,7 @@ import { HostsFile } from './hostsfile.ts';
 import { takeInternalMarker } from './marker.ts';
 import { KIND_INSTANCE, type InstanceRegistry, type LauncherDeps, type Severity } from './launcher.ts';
 import type { Instance } from './instance.ts';
+import type { RevisionStats, ServingObserver } from './observer.ts';
 import { ProxyCall, sendError, type RequestHook } from './proxy.ts';
 import { Revision, type RevisionOptions } from './revision.ts';
 import { RouteTable, pickRevision, type CompiledRoute } from './routes.ts';
@@ -49,10 +51,14 @@ export interface ServingOptions {
   metadataPort?: () => number | undefined;
   /** The API listener's port on the host loopback (instances get TARMAC_API_ENDPOINT from it). */
   apiPort?: () => number | undefined;
+  /** Credentials for pulling a revision's image (the built-in registry asks for them). */
+  pullAuth?: (image: string) => Promise<RegistryAuth | undefined>;
   /** Receives every system log line (instance started, OOM, probe failures). */
   onSystemLog?: (revision: string, severity: Severity, text: string) => void;
   /** Receives every proxied request once it finished (request logs, metrics); keep it cheap. */
   onRequest?: RequestHook;
+  /** Receives instance output and lifecycle facts (logs, metrics); keep it cheap. */
+  observer?: ServingObserver;
   /** Secret value of INTERNAL_MARKER_HEADER that makes a request internal traffic (see marker.ts). */
   internalMarker?: string;
 }
@@ -119,6 +125,7 @@ export class Serving implements DataPlane {
         networkMode: info.networkMode,
         hostLoopback,
         hostsFile: this.hostsFile?.path,
+        pullAuth: this.o.pullAuth,
         metadataHost: () => {
           const p = this.o.metadataPort?.();
           return p ? `${hostLoopback}:${p}` : undefined;
@@ -129,6 +136,7 @@ export class Serving implements DataPlane {
         },
         registry: this.o.instanceRegistry,
         systemLog: (rev: string, sev: Severity, text: string) => this.systemLog(rev, sev, text),
+        observer: this.o.observer,
         byContainer: this.byContainer,
       };
     })().catch((e: unknown) => {
@@ -147,7 +155,11 @@ export class Serving implements DataPlane {
       .inspect(containerId)
       .catch(() => undefined);
     if (s?.running) return;
-    const exit = { oomKilled: type === 'oom' || (s?.oomKilled ?? false), exitCode: s?.exitCode ?? null };
+    const exit = {
+      oomKilled: type === 'oom' || (s?.oomKilled ?? false),
+      exitCode: s?.exitCode ?? null,
+      ...(s?.memoryUsedBytes === undefined ? {} : { memoryUsedBytes: s.memoryUsedBytes }),
+    };
     if (rev) rev.onExit(inst, exit);
     else inst.markExited(exit);
   }
@@ -171,6 +183,16 @@ export class Serving implements DataPlane {
       else if (i.state === 'draining') out.draining++;
     }
     return out;
+  }
+
+  /** Load and instances of every live revision (metrics scrape). */
+  stats(): RevisionStats[] {
+    return [...this.revisions.values()].map((r) => ({
+      project: r.spec.project,
+      service: r.spec.service,
+      revision: r.spec.name,
+      ...r.stats(),
+    }));
   }
 
   /** The runtime spec of a live revision (telemetry maps revision names to log resources). */
@@ -208,7 +230,8 @@ export class Serving implements DataPlane {
         const deps = await this.launcherDeps();
         // An image once seen stays known: a launch that finds it gone pulls it again (launcher.ts).
         if (!this.images.has(spec.image)) {
-          if (!(await deps.engine.imageExists(spec.image))) await deps.engine.pull(spec.image);
+          if (!(await deps.engine.imageExists(spec.image)))
+            await deps.engine.pull(spec.image, await this.o.pullAuth?.(spec.image));
           this.images.add(spec.image);
         }
         const rev = new Revision(spec, deps, this.revisionOptions());

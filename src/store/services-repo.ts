@@ -139,14 +139,17 @@ export class ServiceRepo {
     return row ? toService(row) : undefined;
   }
 
-  /** Live services of a project and region after `after` (by name), at most `limit`. */
-  list(projectId: string, region: string, after: string, limit: number): ServiceRecord[] {
+  /**
+   * Live services of a project and region after `after` (by name), at most `limit`; with
+   * `deleting`, also those whose deletion is still in progress.
+   */
+  list(projectId: string, region: string, after: string, limit: number, deleting = false): ServiceRecord[] {
     return (
       this.db
         .prepare(
-          'SELECT * FROM run_services WHERE project_id = ? AND region = ? AND deleting = 0 AND name > ? ORDER BY name LIMIT ?',
+          'SELECT * FROM run_services WHERE project_id = ? AND region = ? AND (deleting = 0 OR ?) AND name > ? ORDER BY name LIMIT ?',
         )
-        .all(projectId, region, after, limit) as ServiceRow[]
+        .all(projectId, region, deleting ? 1 : 0, after, limit) as ServiceRow[]
     ).map(toService);
   }
 

@@ -18,4 +18,11 @@ export const telemetryMigrations: { id: number; name: string; up: string }[] = [
     CREATE INDEX log_entries_revision ON log_entries (revision, id);
     CREATE INDEX log_entries_ts ON log_entries (ts);`,
   },
+  {
+    id: 601,
+    name: 'log_entries_by_time',
+    // Lists are in (timestamp, id) order: container lines can arrive after later request entries.
+    up: `CREATE INDEX log_entries_service_ts ON log_entries (project, service, ts, id);
+    CREATE INDEX log_entries_revision_ts ON log_entries (revision, ts, id);`,
+  },
 ];

@@ -91,3 +91,21 @@ describe('LogStore', () => {
     t.dispose();
   });
 });
+
+describe('LogStore order', () => {
+  it('lists by timestamp, not arrival: a late container line sorts before a newer request', () => {
+    const { clock, t } = setup();
+    const earlier = new Date(clock.now()).toISOString();
+    clock.advance(2000);
+    t.request(rev('r'), { requestMethod: 'GET', requestUrl: '/', status: 200, latency: '0.1s' });
+    t.containerLine(rev('r'), 'stdout', 'printed first, read late', earlier);
+    const newest = t.logs.list({ pageSize: 1 });
+    expect(newest.entries[0]?.httpRequest?.status).toBe(200);
+    const rest = t.logs.list({ pageSize: 1, pageToken: newest.nextPageToken });
+    expect(rest.entries[0]?.textPayload).toBe('printed first, read late');
+    expect(t.logs.list({ orderBy: 'timestamp asc' }).entries[0]?.textPayload).toBe(
+      'printed first, read late',
+    );
+    t.dispose();
+  });
+});

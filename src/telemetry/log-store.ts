@@ -24,7 +24,14 @@ export interface ListOptions {
 
 interface Row {
   id: number;
+  ts: number;
   entry: string;
+}
+
+/** A position in (timestamp, id) order: entries arrive out of timestamp order (engine log lag). */
+interface Cursor {
+  ts: number;
+  id: number;
 }
 
 /**
@@ -90,7 +97,7 @@ export class LogStore {
           l.project_id ?? '',
           l.service_name ?? '',
           l.revision_name ?? '',
-          Date.parse(e.timestamp),
+          Date.parse(e.timestamp) || Date.parse(e.receiveTimestamp),
           severityNumber(e.severity),
           e.logName,
           JSON.stringify(e),
@@ -107,17 +114,25 @@ export class LogStore {
     const asc = /\basc\b/i.test(opts.orderBy ?? '');
     let cursor = opts.pageToken ? decodeToken(opts.pageToken) : undefined;
     const { where, args } = narrow(filter);
-    const sql = `SELECT id, entry FROM log_entries WHERE ${where}${cursor === undefined ? '' : asc ? ' AND id > ?' : ' AND id < ?'} ORDER BY id ${asc ? 'ASC' : 'DESC'} LIMIT 500`;
-    const stmt = this.db.prepare(sql);
+    const dir = asc ? 'ASC' : 'DESC';
+    const after = asc ? '(ts > ? OR (ts = ? AND id > ?))' : '(ts < ? OR (ts = ? AND id < ?))';
+    const first = this.db.prepare(
+      `SELECT id, ts, entry FROM log_entries WHERE ${where} ORDER BY ts ${dir}, id ${dir} LIMIT 500`,
+    );
+    const next = this.db.prepare(
+      `SELECT id, ts, entry FROM log_entries WHERE ${where} AND ${after} ORDER BY ts ${dir}, id ${dir} LIMIT 500`,
+    );
     const entries: LogEntry[] = [];
     for (;;) {
-      const rows = stmt.all(...args, ...(cursor === undefined ? [] : [cursor])) as Row[];
+      const rows = (
+        cursor === undefined ? first.all(...args) : next.all(...args, cursor.ts, cursor.ts, cursor.id)
+      ) as Row[];
       for (const r of rows) {
-        cursor = r.id;
+        cursor = { ts: r.ts, id: r.id };
         const e = JSON.parse(r.entry) as LogEntry;
         if (!matches(filter, e)) continue;
         entries.push(e);
-        if (entries.length === pageSize) return { entries, nextPageToken: encodeToken(r.id) };
+        if (entries.length === pageSize) return { entries, nextPageToken: encodeToken(cursor) };
       }
       if (rows.length < 500) return { entries };
     }
@@ -186,12 +201,12 @@ function narrow(filter: FilterNode | undefined): { where: string; args: string[]
   return { where: parts.join(' AND '), args };
 }
 
-function encodeToken(id: number): string {
-  return Buffer.from(`log:${id}`).toString('base64url');
+function encodeToken(c: Cursor): string {
+  return Buffer.from(`log:${c.ts}:${c.id}`).toString('base64url');
 }
 
-function decodeToken(token: string): number {
-  const m = /^log:(\d+)$/.exec(Buffer.from(token, 'base64url').toString());
+function decodeToken(token: string): Cursor {
+  const m = /^log:(-?\d+):(\d+)$/.exec(Buffer.from(token, 'base64url').toString());
   if (!m) throw new TarmacError('INVALID_ARGUMENT', 'invalid page token', { reason: 'BAD_PAGE_TOKEN' });
-  return Number(m[1]);
+  return { ts: Number(m[1]), id: Number(m[2]) };
 }

@@ -2,9 +2,29 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
+/** Per-revision load as the data plane reports it (structurally serving's RevisionStats). */
+export interface RevisionLoad {
+  service: string;
+  revision: string;
+  inflight: number;
+  queued: number;
+  starting: number;
+  ready: number;
+  draining: number;
+}
+
 /** Every series tarmac exports, on one registry owned by the platform (no global registry). */
 export class Metrics {
   readonly registry = new Registry();
+  /** Read at each scrape for the load and instance gauges (set by the platform). */
+  servingLoad: (() => RevisionLoad[]) | undefined;
+  // Registered before the gauges it fills: a scrape reads series in registration order.
+  private readonly loadCollector = new Gauge({
+    name: 'tarmac_revisions',
+    help: 'Revisions with a live data plane',
+    registers: [this.registry],
+    collect: () => this.collectLoad(),
+  });
   readonly requests = this.counter('tarmac_requests_total', 'Requests served by the ingress', [
     'service',
     'revision',
@@ -55,6 +75,22 @@ export class Metrics {
     ['status'],
     [1, 5, 10, 30, 60, 120, 300, 600, 1800],
   );
+
+  /** Sets the load and instance gauges from the data plane's current figures (on each scrape). */
+  private collectLoad(): void {
+    const rows = this.servingLoad?.() ?? [];
+    this.inFlight.reset();
+    this.queued.reset();
+    this.instances.reset();
+    for (const r of rows) {
+      const l = { service: r.service, revision: r.revision };
+      this.inFlight.set(l, r.inflight);
+      this.queued.set(l, r.queued);
+      for (const state of ['starting', 'ready', 'draining'] as const)
+        this.instances.set({ ...l, state }, r[state]);
+    }
+    this.loadCollector.set(rows.length);
+  }
 
   /** Prometheus text exposition format. */
   text(): Promise<string> {

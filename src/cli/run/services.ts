@@ -7,6 +7,7 @@ import { registerServiceIam } from './iam.ts';
 import { registerUpdate, registerUpdateTraffic } from './update.ts';
 import { registerReplace } from './replace.ts';
 import { registerProxy } from './proxy.ts';
+import { registerServiceLogs } from './logs.ts';
 
 async function list(ctx: Context): Promise<void> {
   const project = ctx.project();
@@ -69,6 +70,7 @@ export function registerServices(run: Command): void {
   registerServiceIam(group);
   registerReplace(group);
   registerProxy(group);
+  registerServiceLogs(group);
 }
 
 export const noSuchRevision = (rev: string): Error =>
