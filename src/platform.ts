@@ -5,7 +5,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { statePaths, type ParsedConfig, type StatePaths } from './config/index.ts';
 import { openDatabase, MetaRepo, type Db } from './store/index.ts';
-import { ServingHooks, Telemetry } from './telemetry/index.ts';
+import {
+  ServingHooks,
+  Telemetry,
+  buildFinishedHook,
+  instrumentRegistry,
+  schedulerAttemptHook,
+} from './telemetry/index.ts';
 import {
   cloudBuildRoutes,
   createApiServer,
@@ -14,6 +20,7 @@ import {
   ConsoleSessions,
   iamRoutes,
   schedulerRoutes,
+  registryRoutes,
   loggingRoutes,
   runV1Routes,
   runV2Routes,
@@ -121,6 +128,7 @@ export class Platform {
       logger: this.logger,
       minter: this.iam,
       internalRoute: (url) => this.internalRoute(url),
+      onAttempt: schedulerAttemptHook(this.telemetry.metrics),
     });
     const hooks = new ServingHooks(this.telemetry, (rev) => this.serving.revisionSpec(rev));
     this.serving = new Serving({
@@ -136,6 +144,12 @@ export class Platform {
       instanceRegistry: this.iam,
       metadataPort: () => this.iam.metadataAddress.port,
       apiPort: () => this.addrs?.api.port,
+      pullAuth: async (image) => {
+        const local = `localhost:${this.listeners.registry.port}/`;
+        if (!image.startsWith(local)) return undefined;
+        const project = image.slice(local.length).split('/')[0]!;
+        return this.registryAuth.internalCredentials([`${project}/`], ['pull']);
+      },
       onSystemLog: hooks.systemLog,
       // TARMAC_REQUEST_LOGS=off keeps request metrics but writes no request log entries (bench).
       onRequest: hooks.requestHook(process.env.TARMAC_REQUEST_LOGS !== 'off'),
@@ -162,6 +176,7 @@ export class Platform {
       installationId: this.installationId,
       registryHostPort: () => `localhost:${this.listeners.registry.port}`,
       apiUrl: () => this.urls.api,
+      onFinished: buildFinishedHook(this.telemetry.metrics),
     });
     this.services = new ServicesControlPlane(this.db, {
       iam: servicesIamOf(this.iam),
@@ -302,6 +317,12 @@ export class Platform {
       runV1Routes(this.services, this.config.defaultRegion),
       loggingRoutes(this.iam, this.telemetry, this.config.defaultProject),
       schedulerRoutes(this.scheduler, this.iam),
+      registryRoutes({
+        registry: this.registry,
+        db: this.db,
+        iam: this.iam,
+        defaultProject: this.config.defaultProject,
+      }),
       consoleRoutes(this.consoleSessions, {
         project: this.config.defaultProject,
         region: this.config.defaultRegion,
@@ -317,12 +338,13 @@ export class Platform {
   }
 
   private registryHandler(): RequestListener {
-    return createRegistryHandler({
+    const handler = createRegistryHandler({
       registry: this.registry,
       auth: this.registryAuth,
       logger: this.logger,
       defaultHost: () => new URL(this.urls.registry).host,
     });
+    return instrumentRegistry(this.telemetry.metrics, handler);
   }
 }
 

@@ -35,3 +35,6 @@ export function jobParent(ctx: Defaults): string {
 
 /** A page renders into `main` and may return a function that stops its timers and streams. */
 export type Page = (main: HTMLElement, ctx: Defaults, params: string[]) => Promise<(() => void) | void>;
+
+/** Re-renders the current page (set by main.ts; pages call it after a change). */
+export const view = { refresh: (): void => undefined };

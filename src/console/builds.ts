@@ -49,7 +49,7 @@ export const buildPage: Page = async (main, ctx, [id]) => {
   const state = h('div', { 'aria-live': 'polite' });
   main.append(
     h('h1', {}, `Build ${id}`),
-    h('p', {}, 'Status: ', st, ' · images: ', (b.images ?? []).join(', ')),
+    h('p', {}, 'Status: ', st, ' · images: ', (b.images ?? []).join(', ') || 'none'),
     h('h2', {}, 'Log'),
     state,
     log,

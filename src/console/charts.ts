@@ -5,7 +5,9 @@ import { pointBetween, sampleOf, type Point, type Sample } from './series.ts';
 const EVERY_MS = 3000;
 const KEEP = 100;
 const W = 320;
-const H = 120;
+const H = 136;
+/** The x axis sits above the time labels and the legend. */
+const BASE = H - 30;
 const PAD = 28;
 
 interface Line {
@@ -41,6 +43,10 @@ const CHARTS: { title: string; unit: string; lines: Line[] }[] = [
   },
 ];
 
+function clock(t: number): string {
+  return new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
+
 /** One SVG line chart with axes, drawn from the points; its accessible name states the latest values. */
 export function chart(spec: (typeof CHARTS)[number], points: Point[]): SVGElement {
   const peak = Math.max(0, ...points.flatMap((p) => spec.lines.map((l) => p[l.key])));
@@ -48,7 +54,7 @@ export function chart(spec: (typeof CHARTS)[number], points: Point[]): SVGElemen
   const t0 = points[0]?.t ?? 0;
   const t1 = Math.max(t0 + 1, points[points.length - 1]?.t ?? 1);
   const x = (t: number): number => PAD + ((t - t0) / (t1 - t0)) * (W - PAD - 6);
-  const y = (v: number): number => H - 16 - (v / max) * (H - 26);
+  const y = (v: number): number => BASE - (v / max) * (BASE - 10);
   const last = points[points.length - 1];
   const label = `${spec.title}: ${last ? spec.lines.map((l) => `${l.label} ${Math.round(last[l.key] * 10) / 10}`).join(', ') : 'no data yet'} ${spec.unit}`;
   const paths = spec.lines.map((l) =>
@@ -60,9 +66,18 @@ export function chart(spec: (typeof CHARTS)[number], points: Point[]): SVGElemen
       class: `line line-${String(l.key)}`,
     }),
   );
+  // Few points: mark each one, so a single sample is visible before there is a line.
+  const dots =
+    points.length > 20
+      ? []
+      : spec.lines.flatMap((l) =>
+          points.map((p) =>
+            svg('circle', { cx: x(p.t).toFixed(1), cy: y(p[l.key]).toFixed(1), r: 2.5, fill: l.color }),
+          ),
+        );
   const axis = [
-    svg('line', { x1: PAD, y1: H - 16, x2: W - 4, y2: H - 16, stroke: '#999' }),
-    svg('line', { x1: PAD, y1: 8, x2: PAD, y2: H - 16, stroke: '#999' }),
+    svg('line', { x1: PAD, y1: BASE, x2: W - 4, y2: BASE, stroke: '#999' }),
+    svg('line', { x1: PAD, y1: 8, x2: PAD, y2: BASE, stroke: '#999' }),
   ];
   const text = (tx: number, ty: number, s: string, anchor = 'end'): SVGElement => {
     const t = svg('text', { x: tx, y: ty, 'font-size': 10, 'text-anchor': anchor, fill: '#555' });
@@ -89,8 +104,12 @@ export function chart(spec: (typeof CHARTS)[number], points: Point[]): SVGElemen
     title,
     ...axis,
     text(PAD - 3, 14, String(Math.round(max * 10) / 10)),
-    text(PAD - 3, H - 16, '0'),
+    text(PAD - 3, BASE, '0'),
+    ...(points.length
+      ? [text(PAD, BASE + 12, clock(t0), 'start'), text(W - 6, BASE + 12, clock(t1), 'end')]
+      : [text((W + PAD) / 2, BASE - 40, 'collecting data…', 'middle')]),
     ...paths,
+    ...dots,
     ...legend,
   );
 }

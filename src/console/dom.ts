@@ -61,12 +61,15 @@ export function select(name: string, options: [string, string][], value = ''): H
   return s;
 }
 
-/** A table with a caption and column headers; rows are arrays of cells. */
-export function table(caption: string, heads: string[], rows: Child[][]): HTMLElement {
+/**
+ * A table with a caption and column headers; rows are arrays of cells. A caption that repeats the
+ * section's heading is kept for screen readers but not shown (`quietCaption`).
+ */
+export function table(caption: string, heads: string[], rows: Child[][], quietCaption = false): HTMLElement {
   return h(
     'table',
     {},
-    h('caption', {}, caption),
+    h('caption', { class: quietCaption ? 'sr-only' : null }, caption),
     h('thead', {}, h('tr', {}, ...heads.map((x) => h('th', { scope: 'col' }, x)))),
     h('tbody', {}, ...rows.map((r) => h('tr', {}, ...r.map((c) => h('td', {}, c))))),
   );

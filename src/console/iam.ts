@@ -124,5 +124,5 @@ export const iamPage: Page = async (main, ctx) => {
     ),
     keys,
   );
-  await refresh();
+  await refresh().catch((e: unknown) => list.replaceChildren(notice(message(e), 'alert')));
 };

@@ -97,7 +97,12 @@ export const jobPage: Page = async (main, ctx, [id]) => {
     ]);
     history.replaceChildren(
       rows.length
-        ? table('Execution history', ['Started', 'Kind', 'Attempt', 'HTTP status', 'Result', 'Latency'], rows)
+        ? table(
+            'Execution history',
+            ['Started', 'Kind', 'Attempt', 'HTTP status', 'Result', 'Latency'],
+            rows,
+            true,
+          )
         : h('p', {}, 'No executions yet.'),
     );
   };

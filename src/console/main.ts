@@ -1,4 +1,4 @@
-import { api, defaults, message, signedIn, type Defaults, type Page } from './api.ts';
+import { api, defaults, message, signedIn, view, type Defaults, type Page } from './api.ts';
 import { h, notice, replace } from './dom.ts';
 import { servicesPage } from './services.ts';
 import { servicePage } from './service.ts';
@@ -28,8 +28,11 @@ const NAV: [string, string][] = [
 
 let stop: (() => void) | void;
 let ctx: Defaults | undefined;
+/** Renders overlap when the hash changes while a page is loading; only the newest may stay. */
+let generation = 0;
 
 async function render(): Promise<void> {
+  const mine = ++generation;
   stop?.();
   stop = undefined;
   const app = document.getElementById('app')!;
@@ -65,7 +68,12 @@ async function render(): Promise<void> {
       const m = re.exec(path);
       if (!m) continue;
       document.title = `${title} · tarmac`;
-      stop = await page(main, ctx, m.slice(1).map(decodeURIComponent));
+      const stopPage = await page(main, ctx, m.slice(1).map(decodeURIComponent));
+      if (mine !== generation) {
+        stopPage?.();
+        return;
+      }
+      stop = stopPage;
       main.focus({ preventScroll: true });
       return;
     }
@@ -81,5 +89,6 @@ async function logout(): Promise<void> {
   void render();
 }
 
+view.refresh = () => void render();
 window.addEventListener('hashchange', () => void render());
 void render();

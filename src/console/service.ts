@@ -1,6 +1,6 @@
 import type { Revision, Service, TrafficTarget } from '../client/index.ts';
 import { RunV2Client } from '../client/index.ts';
-import { api, message } from './api.ts';
+import { api, message, view } from './api.ts';
 import { h, input, notice, short, table, when } from './dom.ts';
 import { revisionForm } from './deploy.ts';
 import { status } from './services.ts';
@@ -34,11 +34,7 @@ export const servicePage: Page = async (main, ctx, [id]) => {
       out.replaceChildren(notice(message(e), 'alert'));
     }
   };
-  const reload = async (): Promise<void> => {
-    const hash = location.hash;
-    location.hash = '#/';
-    location.hash = hash;
-  };
+  const reload = async (): Promise<void> => view.refresh();
   const logs = logsPanel(ctx.project, id!);
   const charts = chartsPanel(ctx.project, id!);
   main.append(
@@ -116,7 +112,7 @@ function revisionsTable(svc: Service, revisions: Revision[]): HTMLElement {
       when(r.createTime),
     ];
   });
-  return table('Revisions', ['Revision', 'Traffic', 'Image', 'Status', 'Created'], rows);
+  return table('Revisions', ['Revision', 'Traffic', 'Image', 'Status', 'Created'], rows, true);
 }
 
 /** Percent per revision (plus "latest") and an optional tag each; the sum must be 100. */
@@ -198,6 +194,7 @@ function trafficEditor(
       'Traffic split',
       ['Target', 'Percent', 'Tag'],
       inputs.map((i) => [i.r.label, i.pct, i.tag]),
+      true,
     ),
     total,
     h('button', { type: 'submit' }, 'Save traffic'),

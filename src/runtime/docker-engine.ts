@@ -182,11 +182,11 @@ export class DockerEngine implements ContainerEngine {
       const ports = (c.NetworkSettings?.Ports ?? {}) as Record<string, { HostPort: string }[] | null>;
       const bound = Object.values(ports).find((b) => b && b.length > 0)?.[0]?.HostPort;
       const st = c.State;
-      // Exit 137 under a memory limit: ask the kernel log when the engine did not notice the OOM kill.
+      // Exit 137 under a memory limit, or a process of a still-running container (a worker its init
+      // replaces): ask the kernel log when the engine did not notice the OOM kill.
       const oom =
         st.OOMKilled ||
-        (!st.Running &&
-          st.ExitCode === 137 &&
+        ((st.Running || st.ExitCode === 137) &&
           (c.HostConfig.Memory ?? 0) > 0 &&
           this.oomLog.wasOomKilled(c.Id));
       const used = oom ? this.oomLog.usageAtKill(c.Id) : undefined;

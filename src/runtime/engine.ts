@@ -109,6 +109,7 @@ export interface ContainerState {
   /** created | running | exited | ... as the engine says */
   status: string;
   exitCode: number | null;
+  /** The kernel OOM-killed it, or (still running) one of its processes. */
   oomKilled: boolean;
   /** For an OOM-killed container: the memory in use at the kill, as the kernel reported it. */
   memoryUsedBytes?: number;

@@ -1,5 +1,5 @@
 import type { ProbeSpec, RevisionRuntimeSpec } from '../model/index.ts';
-import type { ContainerEngine } from '../runtime/index.ts';
+import type { ContainerEngine, RegistryAuth } from '../runtime/index.ts';
 import { TarmacError, isTarmacError, sleep, type Clock, type Logger } from '../shared/index.ts';
 import type { AddressPool } from './addresses.ts';
 import { instanceContainerSpec, type Instance, type InstanceExit } from './instance.ts';
@@ -42,6 +42,8 @@ export interface LauncherDeps {
   metadataHost: () => string | undefined;
   /** The control-plane API as instances reach it (http://10.0.2.2:PORT), once it listens. */
   apiEndpoint: () => string | undefined;
+  /** Credentials for pulling an image again (the built-in registry asks for them). */
+  pullAuth?: (image: string) => Promise<RegistryAuth | undefined>;
   registry: InstanceRegistry | undefined;
   systemLog: SystemLog;
   observer: ServingObserver | undefined;
@@ -112,7 +114,7 @@ export async function launch(spec: RevisionRuntimeSpec, inst: Instance, deps: La
     inst.containerId = await engine.create(cspec).catch(async (e: unknown) => {
       // Image presence is cached per process (serving.ts); if the image went away since, pull once.
       if (!isTarmacError(e) || e.reason !== 'IMAGE_NOT_FOUND') throw e;
-      await engine.pull(cspec.image);
+      await engine.pull(cspec.image, await deps.pullAuth?.(cspec.image));
       return engine.create(cspec);
     });
   } catch (e) {
@@ -285,6 +287,10 @@ export async function explainFailure(
     const s = await engine.inspect(inst.containerId).catch(() => undefined);
     if (s && !s.running)
       onExit({ oomKilled: s.oomKilled, exitCode: s.exitCode, memoryUsedBytes: s.memoryUsedBytes });
+    // The kernel killed a process in it (say a gunicorn worker) but the container lives on: over
+    // the memory limit the whole instance ends, as on Cloud Run (onExit tears it down).
+    else if (s?.running && s.oomKilled)
+      onExit({ oomKilled: true, exitCode: null, memoryUsedBytes: s.memoryUsedBytes });
   }
   if (inst.exit?.oomKilled) {
     return {

@@ -11,6 +11,7 @@ import {
   LABEL_MANAGED,
   LABEL_OWNER,
   type ContainerEngine,
+  type RegistryAuth,
   type Watch,
 } from '../runtime/index.ts';
 import type { Clock, Logger } from '../shared/index.ts';
@@ -46,6 +47,8 @@ export interface ServingOptions {
   metadataPort?: () => number | undefined;
   /** The API listener's port on the host loopback (instances get TARMAC_API_ENDPOINT from it). */
   apiPort?: () => number | undefined;
+  /** Credentials for pulling a revision's image (the built-in registry asks for them). */
+  pullAuth?: (image: string) => Promise<RegistryAuth | undefined>;
   /** Receives every system log line (instance started, OOM, probe failures). */
   onSystemLog?: (revision: string, severity: Severity, text: string) => void;
   /** Receives every proxied request once it finished (request logs, metrics); keep it cheap. */
@@ -126,6 +129,7 @@ export class Serving implements DataPlane {
         networkMode: info.networkMode,
         hostLoopback,
         hostsFile: this.hostsFile?.path,
+        pullAuth: this.o.pullAuth,
         metadataHost: () => {
           const p = this.o.metadataPort?.();
           return p ? `${hostLoopback}:${p}` : undefined;
@@ -230,7 +234,8 @@ export class Serving implements DataPlane {
         const deps = await this.launcherDeps();
         // An image once seen stays known: a launch that finds it gone pulls it again (launcher.ts).
         if (!this.images.has(spec.image)) {
-          if (!(await deps.engine.imageExists(spec.image))) await deps.engine.pull(spec.image);
+          if (!(await deps.engine.imageExists(spec.image)))
+            await deps.engine.pull(spec.image, await this.o.pullAuth?.(spec.image));
           this.images.add(spec.image);
         }
         const rev = new Revision(spec, deps, this.revisionOptions());

@@ -6,6 +6,7 @@ import { usePlatform } from '../harness.ts';
 import { appScript, BUSYBOX_IMAGE as BUSYBOX } from '../serving/app.ts';
 import { get } from '../serving/client.ts';
 import { launch, shot, unlabelled } from './browser.ts';
+import { startBuild } from './build-source.ts';
 
 const REGION = 'us-central1';
 
@@ -89,7 +90,7 @@ describe('web console in Chromium', () => {
       const form = page.getByRole('form', { name: 'Create service account' });
       await form.getByLabel('Account ID').fill('not-allowed');
       await form.getByRole('button', { name: 'Create' }).click();
-      await page.getByRole('alert').filter({ hasText: 'iam.serviceAccounts' }).first().waitFor();
+      await page.getByRole('alert').filter({ hasText: 'iam.serviceAccounts.create' }).first().waitFor();
       await shot(page, '11-viewer-denied');
     } finally {
       await context.close();
@@ -157,6 +158,27 @@ async function walk(p: Platform, page: Page): Promise<void> {
     .waitFor({ timeout: 90_000 });
   expect((await call('/cgi-bin/env')).body).toContain('GREETING=from-console');
 
+  // Traffic editor: split between the two revisions and tag the first; the sum is checked first.
+  const traffic = page.getByRole('form', { name: 'Traffic split' });
+  await traffic.getByLabel('Percent for Latest ready revision').fill('0');
+  await traffic.getByLabel(/^Percent for hello-00001-/).fill('30');
+  await traffic.getByRole('button', { name: 'Save traffic' }).click();
+  await page.getByRole('alert').filter({ hasText: 'must add up to 100%' }).waitFor();
+  await traffic.getByLabel(/^Percent for hello-00002-/).fill('70');
+  await traffic.getByLabel(/^Tag for hello-00001-/).fill('blue');
+  await traffic.getByRole('button', { name: 'Save traffic' }).click();
+  const revs = page.getByRole('table', { name: 'Revisions' });
+  await revs.getByRole('cell', { name: '70%' }).waitFor();
+  await revs.getByRole('cell', { name: '30%' }).waitFor();
+  const svc = await fetch(`${api}/v2/projects/${projectId}/locations/${REGION}/services/hello`, {
+    headers: ownerHeaders(p),
+  });
+  const split = ((await svc.json()) as { traffic: { percent?: number; tag?: string }[] }).traffic;
+  expect(split.map((t) => [t.percent, t.tag ?? ''])).toEqual([
+    [30, 'blue'],
+    [70, ''],
+  ]);
+
   // Grant run.invoker to the service account in the service's permissions.
   const grant = page.getByRole('form', { name: 'Add principal' });
   await grant.getByLabel('New principal').fill(`serviceAccount:${sa}`);
@@ -173,11 +195,14 @@ async function walk(p: Platform, page: Page): Promise<void> {
     await page.waitForTimeout(400);
   }
   await page.locator('ol.logs li', { hasText: '/?live=7' }).waitFor({ timeout: 20_000 });
-  // The request-count chart has sampled a non-zero value (data-peak is the largest value drawn).
+  // The request-count chart has two samples or more and a non-zero value (data-peak: the largest drawn).
   const requests = page.getByRole('img', { name: /^Request count/ });
-  await expect
-    .poll(async () => Number(await requests.getAttribute('data-peak')), { timeout: 20_000 })
-    .toBeGreaterThan(0);
+  const drawn = async (): Promise<boolean> =>
+    Number(await requests.getAttribute('data-points')) >= 2 &&
+    Number(await requests.getAttribute('data-peak')) > 0;
+  await expect.poll(drawn, { timeout: 20_000 }).toBe(true);
+  const instances = page.getByRole('img', { name: /^Instance count/ });
+  expect(Number(await instances.getAttribute('data-peak'))).toBeGreaterThan(0);
   await expectLabelled(page);
   await shot(page, '03-service');
 
@@ -204,8 +229,17 @@ async function walk(p: Platform, page: Page): Promise<void> {
   await page.getByRole('cell', { name: 'call-hello' }).waitFor();
   await shot(page, '06-jobs');
 
+  // Builds: the list, then one build's log followed live from the page until it succeeds.
+  const build = await startBuild(p, 'built-for-the-console');
   await page.getByRole('link', { name: 'Builds' }).click();
-  await page.getByRole('heading', { name: 'Builds', level: 1 }).waitFor();
+  await page.getByRole('link', { name: build }).click();
+  await page.getByRole('heading', { name: `Build ${build}` }).waitFor();
+  const log = page.getByLabel('Build log');
+  await expect.poll(() => log.textContent(), { timeout: 90_000 }).toContain('built-for-the-console');
+  await expect.poll(() => page.locator('.build-status').textContent(), { timeout: 30_000 }).toBe('SUCCESS');
+  await shot(page, '07-build');
+  await page.getByRole('link', { name: 'Builds' }).click();
+  await page.getByRole('cell', { name: 'SUCCESS' }).waitFor();
   await shot(page, '07-builds');
   await page.getByRole('link', { name: 'Services' }).click();
   await page.getByRole('cell', { name: 'hello', exact: true }).waitFor();
