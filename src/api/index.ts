@@ -5,4 +5,5 @@ export { runV2Routes } from './run-v2.ts';
 export { runV1Routes } from './run-v1.ts';
 export { schedulerRoutes } from './scheduler.ts';
 export { loggingRoutes } from './logging.ts';
+export { registryRoutes, type RegistryRoutesDeps } from './registry.ts';
 export { consoleRoutes, ConsoleSessions, loginPath } from './console.ts';

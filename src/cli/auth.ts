@@ -2,6 +2,7 @@ import { copyFileSync, chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { asKeyFile, exchangeKeyFile, refreshCredential } from '../client/index.ts';
+import { registerConfigureDocker } from './configure-docker.ts';
 import { defineCommand, userError, type Context } from './core/index.ts';
 
 /** The audience of a person's ID token when none is asked for (tarmac's CLI client id). */
@@ -125,4 +126,5 @@ export function register(group: Command): void {
       ctx.status(`Activated service account credentials for: [${key.client_email}]`);
     },
   }).option('--key-file <FILE>', 'the JSON key file from `tarmac iam service-accounts keys create`');
+  registerConfigureDocker(group);
 }

@@ -55,6 +55,11 @@ export const GROUPS: GroupEntry[] = [
     load: () => import('./console.ts'),
   },
   {
+    name: 'registry',
+    summary: 'Maintain the built-in container registry',
+    load: () => import('./registry.ts'),
+  },
+  {
     name: 'completion',
     summary: 'Print a shell completion script (bash or zsh)',
     load: () => import('./completion.ts'),

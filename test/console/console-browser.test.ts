@@ -158,6 +158,27 @@ async function walk(p: Platform, page: Page): Promise<void> {
     .waitFor({ timeout: 90_000 });
   expect((await call('/cgi-bin/env')).body).toContain('GREETING=from-console');
 
+  // Traffic editor: split between the two revisions and tag the first; the sum is checked first.
+  const traffic = page.getByRole('form', { name: 'Traffic split' });
+  await traffic.getByLabel('Percent for Latest ready revision').fill('0');
+  await traffic.getByLabel(/^Percent for hello-00001-/).fill('30');
+  await traffic.getByRole('button', { name: 'Save traffic' }).click();
+  await page.getByRole('alert').filter({ hasText: 'must add up to 100%' }).waitFor();
+  await traffic.getByLabel(/^Percent for hello-00002-/).fill('70');
+  await traffic.getByLabel(/^Tag for hello-00001-/).fill('blue');
+  await traffic.getByRole('button', { name: 'Save traffic' }).click();
+  const revs = page.getByRole('table', { name: 'Revisions' });
+  await revs.getByRole('cell', { name: '70%' }).waitFor();
+  await revs.getByRole('cell', { name: '30%' }).waitFor();
+  const svc = await fetch(`${api}/v2/projects/${projectId}/locations/${REGION}/services/hello`, {
+    headers: ownerHeaders(p),
+  });
+  const split = ((await svc.json()) as { traffic: { percent?: number; tag?: string }[] }).traffic;
+  expect(split.map((t) => [t.percent, t.tag ?? ''])).toEqual([
+    [30, 'blue'],
+    [70, ''],
+  ]);
+
   // Grant run.invoker to the service account in the service's permissions.
   const grant = page.getByRole('form', { name: 'Add principal' });
   await grant.getByLabel('New principal').fill(`serviceAccount:${sa}`);
@@ -180,6 +201,8 @@ async function walk(p: Platform, page: Page): Promise<void> {
     Number(await requests.getAttribute('data-points')) >= 2 &&
     Number(await requests.getAttribute('data-peak')) > 0;
   await expect.poll(drawn, { timeout: 20_000 }).toBe(true);
+  const instances = page.getByRole('img', { name: /^Instance count/ });
+  expect(Number(await instances.getAttribute('data-peak'))).toBeGreaterThan(0);
   await expectLabelled(page);
   await shot(page, '03-service');
 
