@@ -258,6 +258,9 @@ export class Serving implements DataPlane {
   }
 
   async retireRevision(name: string): Promise<void> {
+    // A revision still being registered (image check, engine facts) is retired once it exists, or
+    // it would start an instance nobody stops (a progress deadline can fire that early).
+    await this.pending.get(name)?.catch(() => undefined);
     const rev = this.revisions.get(name);
     if (!rev) return this.retiring.get(name);
     const p = rev.drain().finally(() => {
