@@ -5,7 +5,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { statePaths, type ParsedConfig, type StatePaths } from './config/index.ts';
 import { openDatabase, MetaRepo, type Db } from './store/index.ts';
-import { ServingHooks, Telemetry } from './telemetry/index.ts';
+import {
+  ServingHooks,
+  Telemetry,
+  buildFinishedHook,
+  instrumentRegistry,
+  schedulerAttemptHook,
+} from './telemetry/index.ts';
 import {
   cloudBuildRoutes,
   createApiServer,
@@ -122,6 +128,7 @@ export class Platform {
       logger: this.logger,
       minter: this.iam,
       internalRoute: (url) => this.internalRoute(url),
+      onAttempt: schedulerAttemptHook(this.telemetry.metrics),
     });
     const hooks = new ServingHooks(this.telemetry, (rev) => this.serving.revisionSpec(rev));
     this.serving = new Serving({
@@ -169,6 +176,7 @@ export class Platform {
       installationId: this.installationId,
       registryHostPort: () => `localhost:${this.listeners.registry.port}`,
       apiUrl: () => this.urls.api,
+      onFinished: buildFinishedHook(this.telemetry.metrics),
     });
     this.services = new ServicesControlPlane(this.db, {
       iam: servicesIamOf(this.iam),
@@ -269,13 +277,20 @@ export class Platform {
     }
   }
 
-  /** Base images into library/ (blobs already there are skipped), without delaying start. */
+  /**
+   * Base images into library/ (blobs already there are skipped), without delaying start. Shutdown
+   * waits for it only briefly: a push cut short by the closed listener is redone at the next start.
+   */
   private publishInBackground(): void {
     const done = this.publishBaseImages().then(
       (refs) => this.logger.info({ images: refs.map((r) => r.ref) }, 'registry: base images published'),
       (err: unknown) => this.logger.warn({ err }, 'registry: publishing base images failed'),
     );
-    this.stack.push(() => done);
+    this.stack.push(async () => {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([done, new Promise((r) => (timer = setTimeout(r, 2000)))]);
+      clearTimeout(timer);
+    });
   }
 
   dispose(): Promise<void> {
@@ -330,12 +345,13 @@ export class Platform {
   }
 
   private registryHandler(): RequestListener {
-    return createRegistryHandler({
+    const handler = createRegistryHandler({
       registry: this.registry,
       auth: this.registryAuth,
       logger: this.logger,
       defaultHost: () => new URL(this.urls.registry).host,
     });
+    return instrumentRegistry(this.telemetry.metrics, handler);
   }
 }
 

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { packSource, snapshotSource } from '../src/cli/builds/archive.ts';
 import type { Build, BuildOperation } from '../src/model/index.ts';
 import type { Platform } from '../src/platform.ts';
-import { DEBIAN_IMAGE } from './engine.ts';
+import { DEBIAN_IMAGE, PYTHON_IMAGE } from './engine.ts';
 import { usePlatform } from './harness.ts';
 import { ownerHeaders } from './auth.ts';
 
@@ -155,5 +155,19 @@ describe('builds on the real engine', () => {
     expect(build.status).toBe('TIMEOUT');
     expect(build.timeout).toBe('2s');
     expect(log).toMatch(/TIMEOUT\nERROR: Build timeout after 2s\n$/);
+  });
+
+  it('fails a step that needs the internet with the engine error in the log, not a hang', async () => {
+    const p = await usePlatform();
+    // PyPI is not reachable from here (only Debian's apt is): pip gives up and the step fails.
+    write({
+      Dockerfile: `FROM ${PYTHON_IMAGE}\nRUN pip install --retries 0 --timeout 5 tarmac-not-on-this-machine\n`,
+    });
+    const t0 = Date.now();
+    const { log, build } = await finish(p, await start(p, { timeout: '120s' }));
+    expect(build.status, log).toBe('FAILURE');
+    expect(Date.now() - t0).toBeLessThan(90_000);
+    expect(log).toContain('No matching distribution found for tarmac-not-on-this-machine');
+    expect(log).toMatch(/ERROR: build step 0 "gcr.io\/cloud-builders\/docker" failed: .*pip install/);
   });
 });

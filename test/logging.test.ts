@@ -1,7 +1,46 @@
 import { describe, expect, it } from 'vitest';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { usePlatform } from './harness.ts';
-import { defaultProject, headersAs, ownerHeaders } from './auth.ts';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { packSource, snapshotSource } from '../src/cli/builds/archive.ts';
+import type { Platform } from '../src/platform.ts';
+import { Target } from '../src/scheduler/target.testkit.ts';
+import { apiCall, defaultProject, headersAs, ownerHeaders } from './auth.ts';
+import { RegClient } from './registry-client.ts';
+
+/** Stages a one-line Dockerfile source and creates a build of it; returns the build id. */
+async function createBuild(p: Platform): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'tarmac-metrics-build-'));
+  try {
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM localhost/bbtest:latest\n');
+    const chunks: Buffer[] = [];
+    for await (const c of packSource(snapshotSource(dir)) as AsyncIterable<Buffer>) chunks.push(c);
+    const project = p.config.defaultProject;
+    const name = 'source/1.000000-metrics.tgz';
+    const up = await fetch(
+      `${p.urls.api}/upload/storage/v1/b/${project}_cloudbuild/o?uploadType=media&name=${encodeURIComponent(name)}`,
+      {
+        method: 'POST',
+        headers: { ...ownerHeaders(p), 'content-type': 'application/gzip' },
+        body: new Uint8Array(Buffer.concat(chunks)),
+      },
+    );
+    const obj = (await up.json()) as { name: string; generation: string; bucket: string };
+    const tag = `gcr.io/${project}/metrics-build`;
+    const res = await apiCall(p, 'POST', `/v1/projects/${project}/locations/us-central1/builds`, {
+      source: { storageSource: { bucket: obj.bucket, object: obj.name, generation: obj.generation } },
+      steps: [{ name: 'gcr.io/cloud-builders/docker', args: ['build', '-t', tag, '.'] }],
+      images: [tag],
+    });
+    expect(res.status).toBe(200);
+    return (res.json as { metadata: { build: { id: string } } }).metadata.build.id;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 describe('logging and metrics API', () => {
   it('lists entries with filters, newest first, only for allowed callers', async () => {
@@ -74,5 +113,74 @@ describe('logging and metrics API', () => {
     expect(requests?.metrics[0]?.labels).toMatchObject({ service: 'hello', code_class: '2xx' });
     const json = await fetch(`${p.urls.api}/metrics.json`, { headers: ownerHeaders(p) });
     expect(((await json.json()) as { metrics: unknown[] }).metrics.length).toBeGreaterThan(5);
+  });
+
+  it('counts registry requests and bytes, scheduler attempts by job and result, and build durations', async () => {
+    const p = await usePlatform();
+    const { projectId } = defaultProject(p);
+    const reg = RegClient.owner(p);
+    const blob = randomBytes(100_000);
+    const digest = await reg.pushBlob(`${projectId}/metrics-test`, blob);
+    expect((await reg.req('GET', `/v2/${projectId}/metrics-test/blobs/${digest}`)).body.length).toBe(100_000);
+
+    const target = await new Target({
+      now: () => Date.now(),
+      setTimeout: () => ({ id: 0 }),
+      clearTimeout: () => undefined,
+    }).start();
+    try {
+      const par = `projects/${projectId}/locations/us-central1`;
+      const job = { schedule: '0 3 * * *', httpTarget: { uri: `${target.url}/run` } };
+      expect(
+        (await apiCall(p, 'POST', `/v1/${par}/jobs`, { name: `${par}/jobs/nightly`, ...job })).status,
+      ).toBe(200);
+      expect((await apiCall(p, 'POST', `/v1/${par}/jobs/nightly:run`, {})).status).toBe(200);
+      await target.waitFor(1);
+      await p.scheduler.loop.idle();
+    } finally {
+      await target.stop();
+    }
+    // A build cancelled right after it was created: its duration is observed under CANCELLED.
+    const bid = await createBuild(p);
+    const cancel = await apiCall(
+      p,
+      'POST',
+      `/v1/projects/${projectId}/locations/us-central1/builds/${bid}:cancel`,
+      {},
+    );
+    expect(cancel.status).toBe(200);
+    // The text parser drops histogram labels, so the build series is read from /metrics.json.
+    const buildCount = async (): Promise<number | undefined> => {
+      const r = await fetch(`${p.urls.api}/metrics.json`, { headers: ownerHeaders(p) });
+      const { metrics } = (await r.json()) as {
+        metrics: {
+          name: string;
+          values: { metricName?: string; labels: { status?: string }; value: number }[];
+        }[];
+      };
+      return metrics
+        .find((m) => m.name === 'tarmac_build_duration_seconds')
+        ?.values.find(
+          (v) => v.metricName === 'tarmac_build_duration_seconds_count' && v.labels.status === 'CANCELLED',
+        )?.value;
+    };
+    await expect.poll(buildCount, { timeout: 30_000 }).toBe(1);
+
+    const res = await fetch(`${p.urls.api}/metrics`, { headers: ownerHeaders(p) });
+    const families = parsePrometheusTextFormat(await res.text());
+    const family = (name: string) => families.find((f) => f.name === name)?.metrics ?? [];
+    const bytes = (direction: string) =>
+      Number(family('tarmac_registry_bytes_total').find((m) => m.labels?.direction === direction)?.value);
+    expect(bytes('in')).toBeGreaterThanOrEqual(100_000);
+    expect(bytes('out')).toBeGreaterThanOrEqual(100_000);
+    const regReqs = family('tarmac_registry_requests_total');
+    for (const method of ['POST', 'PUT', 'GET'])
+      expect(regReqs.some((m) => m.labels?.method === method && m.labels.code_class !== '5xx')).toBe(true);
+    expect(family('tarmac_scheduler_attempts_total')).toContainEqual(
+      expect.objectContaining({
+        labels: { job: `projects/${projectId}/locations/us-central1/jobs/nightly`, result: 'OK' },
+        value: '1',
+      }),
+    );
   });
 });

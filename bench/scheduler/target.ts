@@ -1,10 +1,9 @@
 // The bench's HTTP target, in its own process so its CPU is not the scheduler's: records how late each
 // request arrives relative to its X-CloudScheduler-ScheduleTime and reports over IPC.
 import { createServer } from 'node:http';
-import { performance } from 'node:perf_hooks';
-
 const late: number[] = [];
-const now = (): number => performance.timeOrigin + performance.now();
+// Date.now(), the same clock the scheduler stamps with (performance.timeOrigin drifts from it).
+const now = (): number => Date.now();
 const server = createServer((req, res) => {
   const at = now();
   const sched = Date.parse(String(req.headers['x-cloudscheduler-scheduletime'] ?? ''));

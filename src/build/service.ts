@@ -33,6 +33,8 @@ export interface BuildServiceOptions {
   detachedGraceMs?: number;
   /** Base URL of the API listener, for logUrl (known once the platform listens). */
   apiUrl: () => string;
+  /** Told of every build that reached a final status (metrics); must return at once. */
+  onFinished?: (build: Build) => void;
 }
 
 /** What a CreateBuild request carries (the Build fields a caller may set). */
@@ -282,6 +284,7 @@ export class BuildService {
     }
     this.repo.update(rec);
     this.logs.ended(rec.build.id);
+    this.o.onFinished?.(rec.build);
   }
 }
 

@@ -3,6 +3,7 @@ import type { Iam } from '../iam/index.ts';
 import { principalOfMember, saPrincipal } from '../iam/index.ts';
 import { toLocalReference } from '../registry/index.ts';
 import type { ContainerEngine } from '../runtime/index.ts';
+import type { Build } from '../model/index.ts';
 import type { Db } from '../store/index.ts';
 import type { Clock, Logger } from '../shared/index.ts';
 import { BuildService } from './service.ts';
@@ -20,6 +21,8 @@ export interface BuildWiring {
   /** host:port of the built-in registry as the engine reaches it (known once it listens). */
   registryHostPort: () => string;
   apiUrl: () => string;
+  /** Told of every finished build (metrics). */
+  onFinished?: (build: Build) => void;
 }
 
 /**
@@ -52,5 +55,6 @@ export function createBuildService(w: BuildWiring): BuildService {
     targets: builtinTargets(w),
     installationId: w.installationId,
     apiUrl: w.apiUrl,
+    onFinished: w.onFinished,
   });
 }

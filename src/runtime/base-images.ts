@@ -23,7 +23,8 @@ const SLIM_DPKG = [
 ];
 export const SLIM_DPKG_OPTIONS = SLIM_DPKG;
 
-const CLEAN =
+/** The customize hook every recipe ends with: no apt lists, caches or logs in the image. */
+export const CLEAN_HOOK =
   'rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin "$1"/var/log/apt/* "$1"/var/log/dpkg.log';
 
 /** The base images `tarmac images bootstrap` builds. */
@@ -33,7 +34,7 @@ export const BASE_IMAGES: BaseImageRecipe[] = [
     ref: 'docker.io/library/debian:bookworm-slim',
     suite: 'bookworm',
     packages: [],
-    customize: [CLEAN],
+    customize: [CLEAN_HOOK],
     env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' },
     cmd: ['bash'],
   },
@@ -50,7 +51,7 @@ export const BASE_IMAGES: BaseImageRecipe[] = [
       'ln -sf /usr/bin/python3 "$1"/usr/local/bin/python',
       'ln -sf /usr/bin/pip3 "$1"/usr/local/bin/pip',
       'ln -sf /usr/bin/pip3 "$1"/usr/local/bin/pip3.11',
-      CLEAN,
+      CLEAN_HOOK,
     ],
     env: {
       PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -14,10 +13,11 @@ import { join } from 'node:path';
 import type { ContainerEngine, RegistryAuth } from './engine.ts';
 import { engineError } from './errors.ts';
 import { which } from './host.ts';
-import { LineSplitter } from './streams.ts';
+import { deriveRootfs, mmdebstrapInScratch } from './derive.ts';
 import { tarDirectory } from './tar.ts';
 import {
   BASE_IMAGES,
+  CLEAN_HOOK,
   SLIM_DPKG_OPTIONS,
   debianSources,
   recipeHash,
@@ -65,43 +65,45 @@ export async function baseImageStatus(
   return out;
 }
 
-function runLogged(cmd: string, args: string[], onLog?: (line: string) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const tail: string[] = [];
-    const split = new LineSplitter();
-    const take = (d: Buffer): void => {
-      for (const l of split.push(d.toString())) {
-        tail.push(l);
-        if (tail.length > 20) tail.shift();
-        onLog?.(l);
-      }
-    };
-    child.stdout.on('data', take);
-    child.stderr.on('data', take);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve();
-      else
-        reject(
-          engineError(
-            'BUILD_FAILED',
-            `${cmd} exited with ${code ?? 'a signal'}: ${tail.slice(-5).join(' | ')}`,
-          ),
-        );
-    });
-  });
+/**
+ * The recipe whose root filesystem `r` is derived from: a plain minbase recipe of the same suite. Its
+ * tarball plus `r`'s packages is what one mmdebstrap run with --include would make (TARMAC_BOOTSTRAP_DERIVE=0
+ * makes that run instead).
+ */
+function baseOf(r: BaseImageRecipe): BaseImageRecipe | undefined {
+  if (r.packages.length === 0 || process.env.TARMAC_BOOTSTRAP_DERIVE === '0') return undefined;
+  return BASE_IMAGES.find(
+    (b) =>
+      b !== r && b.suite === r.suite && b.packages.length === 0 && b.customize.every((c) => c === CLEAN_HOOK),
+  );
 }
 
-/** Makes the root filesystem tarball of a recipe with mmdebstrap (cached by recipe hash). */
-async function rootfs(
+/** Root filesystems being made in this process, by cache path (a derived one waits for its base). */
+const making = new Map<string, Promise<{ path: string; cached: boolean }>>();
+
+/** Makes the root filesystem tarball of a recipe (cached by recipe hash), once per process. */
+function rootfs(
   r: BaseImageRecipe,
-  hash: string,
   cacheDir: string,
   onLog?: (l: string) => void,
 ): Promise<{ path: string; cached: boolean }> {
+  const hash = recipeHash(r, debianSources(r.suite));
   const path = join(cacheDir, `${r.name.replace(/[:/]/g, '_')}-${hash}.tar`);
-  if (existsSync(path)) return { path, cached: true };
+  if (existsSync(path)) return Promise.resolve({ path, cached: true });
+  let p = making.get(path);
+  if (!p) {
+    p = makeRootfs(r, path, cacheDir, onLog).finally(() => making.delete(path));
+    making.set(path, p);
+  }
+  return p;
+}
+
+async function makeRootfs(
+  r: BaseImageRecipe,
+  path: string,
+  cacheDir: string,
+  onLog?: (l: string) => void,
+): Promise<{ path: string; cached: boolean }> {
   if (!which('mmdebstrap')) {
     throw engineError(
       'BUILD_FAILED',
@@ -109,8 +111,39 @@ async function rootfs(
     );
   }
   mkdirSync(cacheDir, { recursive: true });
-  const partial = `${path}.partial`;
-  const args = [
+  const partial = `${path}.${process.pid}.partial`;
+  const base = baseOf(r);
+  try {
+    if (base) {
+      const from = await rootfs(base, cacheDir, onLog);
+      onLog?.(`derive ${r.name} from ${base.name}: ${r.packages.join(' ')}`);
+      await deriveRootfs({
+        baseTar: from.path,
+        listsTar: existsSync(listsPath(from.path)) ? listsPath(from.path) : undefined,
+        packages: r.packages,
+        customize: r.customize,
+        out: partial,
+        onLog,
+      });
+    } else {
+      onLog?.(`mmdebstrap ${r.name}: ${r.packages.join(' ') || '(minbase)'}`);
+      await mmdebstrapInScratch(mmdebstrapArgs(r, partial, `${partial}.lists`), onLog);
+      renameSync(`${partial}.lists`, listsPath(path));
+    }
+  } catch (e) {
+    rmSync(partial, { force: true });
+    rmSync(`${partial}.lists`, { force: true });
+    throw e;
+  }
+  renameSync(partial, path);
+  return { path, cached: false };
+}
+
+/** Where the apt lists of a root filesystem's mmdebstrap run are kept (derived images reuse them). */
+const listsPath = (rootfsTar: string): string => rootfsTar.replace(/\.tar$/, '.apt-lists.tar');
+
+function mmdebstrapArgs(r: BaseImageRecipe, out: string, listsOut: string): string[] {
+  return [
     '--variant=minbase',
     '--mode=root',
     '--format=tar',
@@ -118,20 +151,13 @@ async function rootfs(
     // unsafe-io: no fsync per file (the tarball is written once at the end); not part of the recipe.
     '--dpkgopt=force-unsafe-io',
     ...SLIM_DPKG_OPTIONS.map((o) => `--dpkgopt=${o}`),
+    // Before the recipe's own hooks (which drop the lists): keep them for derived images.
+    `--customize-hook=tar-out /var/lib/apt/lists ${listsOut}`,
     ...r.customize.map((c) => `--customize-hook=${c}`),
     r.suite,
-    partial,
+    out,
     ...debianSources(r.suite),
   ];
-  onLog?.(`mmdebstrap ${r.name}: ${r.packages.join(' ') || '(minbase)'}`);
-  try {
-    await runLogged('mmdebstrap', args, onLog);
-  } catch (e) {
-    rmSync(partial, { force: true });
-    throw e;
-  }
-  renameSync(partial, path);
-  return { path, cached: false };
 }
 
 function dockerfile(r: BaseImageRecipe, hash: string): string {
@@ -166,7 +192,7 @@ async function bootstrapOne(
     const img = await engine.inspectImage(r.ref);
     if (img.labels?.[LABEL_RECIPE] === hash) return done(img.id, 'present');
   }
-  const fs = await rootfs(r, hash, opts.cacheDir ?? defaultImageCache(), opts.onLog);
+  const fs = await rootfs(r, opts.cacheDir ?? defaultImageCache(), opts.onLog);
   const ctx = mkdtempSync(join(tmpdir(), 'tarmac-bootstrap-'));
   try {
     try {
@@ -187,9 +213,8 @@ export async function bootstrapImages(
   engine: ContainerEngine,
   opts: BootstrapOptions = {},
 ): Promise<BootstrapResult[]> {
-  const out: BootstrapResult[] = [];
-  for (const r of selectRecipes(opts.names ?? [])) out.push(await bootstrapOne(engine, r, opts));
-  return out;
+  // Concurrently: a derived root filesystem waits for its base's, and the engine imports overlap.
+  return Promise.all(selectRecipes(opts.names ?? []).map((r) => bootstrapOne(engine, r, opts)));
 }
 
 /** An image in the engine store and the repository it is published as (e.g. library/python:3.11-slim). */

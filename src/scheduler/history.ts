@@ -27,9 +27,11 @@ export class HistoryRepo {
   private readonly sinceLastPrune = new Map<string, number>();
 
   constructor(private readonly db: Db) {
+    // Only for a job that still exists (it may have been deleted while the attempt was in flight).
     this.insertStmt = db.prepare(
       `INSERT INTO scheduler_executions (job, schedule_time, attempt, manual, start_time, end_time, http_status,
-       latency_ms, code, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       latency_ms, code, error) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS
+       (SELECT 1 FROM scheduler_jobs WHERE name = ?)`,
     );
     this.pruneStmt = db.prepare(
       `DELETE FROM scheduler_executions WHERE job = ? AND id < (SELECT id FROM scheduler_executions WHERE job = ?
@@ -49,6 +51,7 @@ export class HistoryRepo {
       e.latencyMs,
       e.code,
       e.error,
+      e.job,
     );
     const n = (this.sinceLastPrune.get(e.job) ?? 0) + 1;
     if (n >= PRUNE_EVERY) {

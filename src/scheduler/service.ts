@@ -17,7 +17,7 @@ import {
   validateJobSpec,
   type JobSpec,
 } from './job.ts';
-import { SchedulerLoop } from './loop.ts';
+import { SchedulerLoop, type AttemptHook } from './loop.ts';
 import { nextRun } from './next.ts';
 import { JobRepo, jobNotFound, type JobRow } from './repo.ts';
 import { protoTime } from './time.ts';
@@ -31,6 +31,8 @@ export interface SchedulerOptions {
   /** Connections per target origin. */
   connections?: number;
   drainMs?: number;
+  /** Told of every finished attempt (metrics). */
+  onAttempt?: AttemptHook;
 }
 
 /** Checks that the caller may act as a service account (iam.serviceAccounts.actAs); throws if not. */
@@ -64,6 +66,7 @@ export class Scheduler {
       clock: o.clock,
       logger: o.logger,
       drainMs: o.drainMs,
+      onAttempt: o.onAttempt,
     });
   }
 

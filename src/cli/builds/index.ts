@@ -43,18 +43,16 @@ export function register(group: Command): void {
   defineCommand(group, {
     name: 'list',
     summary: 'List builds, newest first',
-    run: async (ctx, _args, opts) => {
-      const all = await ctx.client().builds.list(ctx.project(), {
-        filter: opts.filter as string | undefined,
-        location: location(ctx),
+    examples: ['tarmac builds list --filter=status=FAILURE --limit=5'],
+    // --filter, --sort-by and --limit are the framework's list flags, applied on the client as gcloud does.
+    run: async (ctx) => {
+      const builds = await ctx.client().builds.list(ctx.project(), { location: location(ctx) });
+      ctx.print(builds, {
+        list: true,
+        defaultFormat: (shown) => `${formatBuildTable(shown as typeof builds)}\n`,
       });
-      const limit = opts.limit === undefined ? all.length : Number(opts.limit);
-      const builds = all.slice(0, limit);
-      ctx.print(builds, { list: true, defaultFormat: () => `${formatBuildTable(builds)}\n` });
     },
-  })
-    .option('--filter <EXPR>', 'e.g. status="FAILURE"')
-    .option('--limit <N>', 'at most N builds');
+  });
 
   defineCommand(group, {
     name: 'describe <BUILD>',

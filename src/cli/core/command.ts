@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { Context, type CliIo, type GlobalFlags } from './context.ts';
+import { Context, type CliIo, type GlobalFlags, type Listing } from './context.ts';
+import { UsageError } from './errors.ts';
 
 /** A leaf command: its commander syntax, help texts and handler. */
 export interface CommandSpec {
@@ -66,6 +67,7 @@ export function defineCommand(parent: Command, spec: CommandSpec): Command {
     .summary(spec.summary)
     .description(spec.description ?? spec.summary);
   for (const a of spec.aliases ?? []) cmd.alias(a);
+  if (spec.name.split(' ')[0] === 'list') addListOptions(cmd);
   if (spec.examples?.length) cmd.addHelpText('after', examplesText(spec.examples));
   return withHandler(cmd, spec.run);
 }
@@ -84,6 +86,7 @@ export function withHandler(cmd: Command, run: CommandSpec['run']): Command {
     let ctx: Context | undefined;
     try {
       ctx = new Context(io, path, globals);
+      ctx.listing = listingOf(self.opts());
       await run(ctx, args, self.opts());
     } catch (e) {
       let debug = globals.verbosity === 'debug';
@@ -131,4 +134,26 @@ export function addGlobalOptions(cmd: Command): void {
 /** Collects repeated values of a flag (`--member a --member b`) and comma lists. */
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
+}
+
+/** gcloud's list flags, given to every `list` command; applied by ctx.print in the order sort, filter, limit. */
+function addListOptions(cmd: Command): void {
+  cmd
+    .option('--filter <EXPRESSION>', 'list only the items the expression selects (see gcloud topic filters)')
+    .option('--sort-by <FIELD,...>', 'sort by these fields; ~FIELD sorts descending', collect)
+    .option('--limit <N>', 'list at most N items')
+    .option('--page-size <N>', 'accepted for gcloud compatibility; results are not paged');
+}
+
+function listingOf(o: Record<string, unknown>): Listing | undefined {
+  if (o.filter === undefined && o.sortBy === undefined && o.limit === undefined) return undefined;
+  let limit: number | undefined;
+  if (o.limit !== undefined) {
+    limit = Number(o.limit);
+    if (!/^\d+$/.test(String(o.limit)) || limit < 1)
+      throw new UsageError(
+        `argument --limit: Value must be greater than or equal to 1; received: ${String(o.limit)}`,
+      );
+  }
+  return { filter: o.filter as string | undefined, sortBy: o.sortBy as string[] | undefined, limit };
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { TarmacClient, asKeyFile, exchangeKeyFile } from '../../client/index.ts';
 import { render, type PrintOptions } from './format/index.ts';
+import { FilterSyntaxError, parseFilter, sortBy } from './format/filter.ts';
 import { ConfigStore, Properties, type Env } from './properties.ts';
 import { userError } from './errors.ts';
 import { Progress } from './progress.ts';
@@ -28,6 +29,13 @@ export interface GlobalFlags {
   verbosity?: string;
   configuration?: string;
   accessTokenFile?: string;
+}
+
+/** A list command's --filter, --sort-by and --limit. */
+export interface Listing {
+  filter?: string;
+  sortBy?: string[];
+  limit?: number;
 }
 
 /** The installation's defaults, read from TARMAC_HOME/credentials.json (written by `tarmac serve`). */
@@ -71,6 +79,8 @@ export class Context {
   readonly props: Properties;
   private installationCache: Installation | undefined;
   private clientCache: TarmacClient | undefined;
+  /** Set for list commands when --filter, --sort-by or --limit is given. */
+  listing: Listing | undefined;
 
   constructor(
     readonly io: CliIo,
@@ -221,6 +231,7 @@ export class Context {
 
   /** Prints a result on stdout in --format (or the command's default). */
   print(data: unknown, opts: Omit<PrintOptions, 'format'> = {}): void {
+    if (opts.list && this.listing && Array.isArray(data)) data = applyListing(data, this.listing);
     this.io.stdout.write(render(data, { ...opts, format: this.flags.format }));
   }
 
@@ -267,4 +278,21 @@ export class Context {
       stages,
     );
   }
+}
+
+/** --sort-by, then --filter, then --limit, in gcloud's order. */
+function applyListing(items: unknown[], l: Listing): unknown[] {
+  let out = l.sortBy ? [...items].sort(sortBy(l.sortBy)) : items;
+  if (l.filter) {
+    let keep;
+    try {
+      keep = parseFilter(l.filter);
+    } catch (e) {
+      if (e instanceof FilterSyntaxError)
+        throw userError(`Invalid value for [--filter]: ${e.message} in [${l.filter}].`, 'BAD_FILTER');
+      throw e;
+    }
+    out = out.filter(keep);
+  }
+  return l.limit === undefined ? out : out.slice(0, l.limit);
 }

@@ -55,10 +55,9 @@ async function list(ctx: Context, _args: string[], opts: Record<string, unknown>
       names.map(async (n) => [n, await findService(ctx, `${parent}/services/${n}`)] as const),
     ),
   );
-  let items = revisions
+  const items = revisions
     .sort((a, b) => String(b.createTime ?? '').localeCompare(String(a.createTime ?? '')))
     .map((r) => revisionToKrm(r, serving(services.get(parseName(r.name).service)).has(shortName(r.name))));
-  if (typeof opts.limit === 'string') items = items.slice(0, Number(opts.limit));
   ctx.print(items, { list: true, defaultFormat: revisionsTable, exportView });
 }
 
@@ -94,9 +93,7 @@ export function registerRevisions(run: Command): void {
       'tarmac run revisions list --format="value(metadata.name)"',
     ],
     run: list,
-  })
-    .option('--service <SERVICE>', 'only the revisions of this service')
-    .option('--limit <N>', 'list at most N revisions');
+  }).option('--service <SERVICE>', 'only the revisions of this service');
   defineCommand(group, {
     name: 'describe <REVISION>',
     summary: 'Show details of a revision',

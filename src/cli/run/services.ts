@@ -9,15 +9,13 @@ import { registerReplace } from './replace.ts';
 import { registerProxy } from './proxy.ts';
 import { registerServiceLogs } from './logs.ts';
 
-async function list(ctx: Context, _args: string[], opts: Record<string, unknown>): Promise<void> {
+async function list(ctx: Context): Promise<void> {
   const project = ctx.project();
   const region = ctx.flags.region || ctx.props.get('run/region');
   const run = ctx.client().run;
   // Without a region gcloud lists every region; tarmac lists the default one unless one is set.
   const services = await run.listServices(`projects/${project}/locations/${region ?? ctx.region()}`);
-  let items = services.map(serviceToKrm);
-  if (typeof opts.limit === 'string') items = items.slice(0, Number(opts.limit));
-  ctx.print(items, { list: true, defaultFormat: servicesTable, exportView });
+  ctx.print(services.map(serviceToKrm), { list: true, defaultFormat: servicesTable, exportView });
 }
 
 async function describe(ctx: Context, [service]: string[]): Promise<void> {
@@ -50,7 +48,7 @@ export function registerServices(run: Command): void {
       'tarmac run services list --format=json',
     ],
     run: list,
-  }).option('--limit <N>', 'list at most N services');
+  });
   defineCommand(group, {
     name: 'describe <SERVICE>',
     summary: 'Show details of a service',
