@@ -277,13 +277,20 @@ export class Platform {
     }
   }
 
-  /** Base images into library/ (blobs already there are skipped), without delaying start. */
+  /**
+   * Base images into library/ (blobs already there are skipped), without delaying start. Shutdown
+   * waits for it only briefly: a push cut short by the closed listener is redone at the next start.
+   */
   private publishInBackground(): void {
     const done = this.publishBaseImages().then(
       (refs) => this.logger.info({ images: refs.map((r) => r.ref) }, 'registry: base images published'),
       (err: unknown) => this.logger.warn({ err }, 'registry: publishing base images failed'),
     );
-    this.stack.push(() => done);
+    this.stack.push(async () => {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([done, new Promise((r) => (timer = setTimeout(r, 2000)))]);
+      clearTimeout(timer);
+    });
   }
 
   dispose(): Promise<void> {

@@ -75,6 +75,10 @@ export function mapEngineError(
     );
   }
   if (h.statusCode === 404) return engineError(notFound, `${what}: ${engineMessage(e)}`, e);
+  // Podman answers 500 for a container removed while it was being looked up (list, then inspect).
+  if (h.statusCode === 500 && /no such container/i.test(engineMessage(e))) {
+    return engineError(notFound, `${what}: ${engineMessage(e)}`, e);
+  }
   if (h.statusCode === 409) return engineError('CONTAINER_CONFLICT', `${what}: ${engineMessage(e)}`, e);
   return engineError('ENGINE_ERROR', `${what}: ${engineMessage(e)}`, e);
 }

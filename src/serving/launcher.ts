@@ -2,7 +2,7 @@ import type { ProbeSpec, RevisionRuntimeSpec } from '../model/index.ts';
 import type { ContainerEngine, RegistryAuth } from '../runtime/index.ts';
 import { TarmacError, isTarmacError, sleep, type Clock, type Logger } from '../shared/index.ts';
 import type { AddressPool } from './addresses.ts';
-import { instanceContainerSpec, type Instance } from './instance.ts';
+import { instanceContainerSpec, type Instance, type InstanceExit } from './instance.ts';
 import { followInstanceLogs, type ServingObserver } from './observer.ts';
 import { NetnsPorts } from './listening.ts';
 import { httpProbe, tcpProbe } from './probe.ts';
@@ -269,4 +269,40 @@ export async function teardown(inst: Instance, deps: LauncherDeps, graceSeconds 
     deps.registry?.unregisterInstance(inst.address);
     deps.addresses.release(inst.address);
   }
+}
+
+/**
+ * Why an upstream connection to `inst` broke, for the response body: waits briefly for the engine to
+ * report the container's end (reporting it through `onExit` when only an inspect tells), then says
+ * OOM kill, exit, or a plain closed connection.
+ */
+export async function explainFailure(
+  inst: Instance,
+  spec: RevisionRuntimeSpec,
+  engine: ContainerEngine,
+  onExit: (exit: InstanceExit) => void,
+): Promise<{ status: number; message: string }> {
+  if (!inst.exit) await inst.waitExit(1500);
+  if (!inst.exit && inst.containerId) {
+    const s = await engine.inspect(inst.containerId).catch(() => undefined);
+    if (s && !s.running)
+      onExit({ oomKilled: s.oomKilled, exitCode: s.exitCode, memoryUsedBytes: s.memoryUsedBytes });
+    // The kernel killed a process in it (say a gunicorn worker) but the container lives on: over
+    // the memory limit the whole instance ends, as on Cloud Run (onExit tears it down).
+    else if (s?.running && s.oomKilled)
+      onExit({ oomKilled: true, exitCode: null, memoryUsedBytes: s.memoryUsedBytes });
+  }
+  if (inst.exit?.oomKilled) {
+    return {
+      status: 503,
+      message: `The instance serving this request was terminated: ${memoryMessage(spec, inst.exit.memoryUsedBytes)}`,
+    };
+  }
+  if (inst.exit) {
+    return {
+      status: 503,
+      message: `The instance serving this request exited unexpectedly (exit code ${inst.exit.exitCode ?? 'unknown'}).`,
+    };
+  }
+  return { status: 502, message: 'The instance closed the connection without a response.' };
 }

@@ -7,6 +7,8 @@ import type { Revision, Waiter } from './revision.ts';
 /** Largest request body accepted over HTTP/1 (Cloud Run's limit); larger gets 413. */
 export const MAX_BODY_BYTES = 32 * 1024 * 1024;
 const RETRIES = 5;
+/** Only these are retried after a reset: a POST (say a scheduler job's) must run once. */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
 /** Writes a short plain-text error unless the response already started; then cuts it. */
 export function sendError(res: ServerResponse, status: number, message: string): void {
@@ -222,7 +224,9 @@ export class ProxyCall implements Waiter {
     }
     // A reset before any response on a bodiless request is safe to retry (a stale keep-alive
     // socket, or an instance whose app had not quite started listening): a cold start never 502s.
-    if (this.bodyless && this.attempts <= RETRIES && inst && !inst.exit && err.code === 'ECONNRESET') {
+    const idempotent = IDEMPOTENT.has(this.req.method ?? '');
+    const retry = this.bodyless && idempotent && this.attempts <= RETRIES;
+    if (retry && inst && !inst.exit && err.code === 'ECONNRESET') {
       if (this.attempts === 1) return this.acquire();
       this.clock.setTimeout(() => {
         if (!this.finished) this.acquire();

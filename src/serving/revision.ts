@@ -1,16 +1,13 @@
 import type { RevisionReadiness, RevisionRuntimeSpec } from '../model/index.ts';
 import { isTarmacError, randomSuffix, type TimerHandle } from '../shared/index.ts';
-import { DEFAULT_SCALING, decide, type Sample, type ScalingSpec } from './autoscaler.ts';
+import { DEFAULT_SCALING, type ScalingSpec } from './autoscaler.ts';
 import { Instance, type InstanceExit } from './instance.ts';
-import { launch, logTail, memoryMessage, probeOnce, teardown, type LauncherDeps } from './launcher.ts';
+import { explainFailure, launch, logTail, memoryMessage, teardown, type LauncherDeps } from './launcher.ts';
+import { watchLiveness } from './liveness.ts';
+import { WaitQueue, type Waiter } from './waitqueue.ts';
+import { ScalingWindow } from './window.ts';
 
-/** A request waiting for an instance slot (cold start, or every instance busy). */
-export interface Waiter {
-  grant(inst: Instance): void;
-  fail(status: 429 | 503, message: string): void;
-  cancelled: boolean;
-  timer: TimerHandle | undefined;
-}
+export type { Waiter } from './waitqueue.ts';
 
 export interface RevisionOptions {
   targetUtilization: number;
@@ -31,14 +28,9 @@ const MAX_BACKOFF_MS = 300_000;
 export class Revision {
   readonly instances: Instance[] = [];
   readonly ready: Instance[] = [];
-  private readonly queue: Waiter[] = [];
-  private queued = 0;
+  private readonly queue: WaitQueue;
   private inflight = 0;
-  private peak = 0;
-  private readonly samples: Sample[] = [];
-  private lastActiveAt: number | undefined;
-  private lastPanicAt: number | undefined;
-  private lastDesired = 0;
+  private readonly window: ScalingWindow;
   private failures = 0;
   private backoffUntil = 0;
   private lastError = '';
@@ -62,12 +54,19 @@ export class Revision {
       maxInstances: Math.max(1, spec.maxInstances),
       idleTimeoutMs: opts.idleTimeoutMs,
     };
-    this.lastActiveAt = deps.clock.now();
+    this.queue = new WaitQueue(deps.clock, {
+      waitMs: opts.queueWaitMs,
+      expire: () =>
+        this.active >= this.scaling.maxInstances
+          ? `Rate exceeded: no instance of revision ${this.spec.name} became available within ${opts.queueWaitMs / 1000} s (max instances ${this.scaling.maxInstances} reached).`
+          : undefined,
+    });
+    this.window = new ScalingWindow(this.scaling, deps.clock.now());
     this.scheduleTick();
   }
 
   get demand(): number {
-    return this.inflight + this.queued;
+    return this.inflight + this.queue.size;
   }
 
   /** Instances starting or serving. */
@@ -90,7 +89,7 @@ export class Revision {
   private take(inst: Instance): void {
     inst.inflight++;
     this.inflight++;
-    if (this.demand > this.peak) this.peak = this.demand;
+    this.window.noteDemand(this.demand);
   }
 
   /** Queues a request until a slot frees up or an instance starts. */
@@ -100,37 +99,18 @@ export class Revision {
       w.fail(503, `The revision ${this.spec.name} could not start an instance: ${this.lastError}`);
       return;
     }
-    if (this.queued >= this.opts.queueLimit) {
-      w.fail(429, `Rate exceeded: revision ${this.spec.name} has ${this.queued} requests waiting.`);
+    if (this.queue.size >= this.opts.queueLimit) {
+      w.fail(429, `Rate exceeded: revision ${this.spec.name} has ${this.queue.size} requests waiting.`);
       return;
     }
     this.queue.push(w);
-    this.queued++;
-    if (this.demand > this.peak) this.peak = this.demand;
-    this.armWait(w);
+    this.window.noteDemand(this.demand);
     this.scaleForDemand();
-  }
-
-  private armWait(w: Waiter): void {
-    w.timer = this.deps.clock.setTimeout(() => {
-      if (w.cancelled) return;
-      if (this.active >= this.scaling.maxInstances) {
-        this.cancel(w);
-        w.fail(
-          429,
-          `Rate exceeded: no instance of revision ${this.spec.name} became available within ${this.opts.queueWaitMs / 1000} s (max instances ${this.scaling.maxInstances} reached).`,
-        );
-      } else this.armWait(w);
-    }, this.opts.queueWaitMs);
   }
 
   /** Forgets a waiting request (client gone, timed out). */
   cancel(w: Waiter): void {
-    if (w.cancelled) return;
-    w.cancelled = true;
-    if (w.timer) this.deps.clock.clearTimeout(w.timer);
-    this.queued--;
-    this.checkIdle();
+    if (this.queue.cancel(w)) this.checkIdle();
   }
 
   /** Returns a slot; hands it straight to the next waiting request. */
@@ -139,16 +119,16 @@ export class Revision {
     this.inflight--;
     const now = this.deps.clock.now();
     inst.lastActiveAt = now;
-    this.lastActiveAt = now;
-    if (this.queued > 0 && inst.state === 'ready') this.dispatch();
+    this.window.touch(now);
+    if (this.queue.size > 0 && inst.state === 'ready') this.dispatch();
     this.checkIdle();
   }
 
   private dispatch(): void {
-    while (this.queued > 0) {
+    while (this.queue.size > 0) {
       const inst = this.tryAcquire();
       if (!inst) return;
-      const w = this.nextWaiter();
+      const w = this.queue.next();
       if (!w) {
         this.undo(inst);
         return;
@@ -162,20 +142,8 @@ export class Revision {
     this.inflight--;
   }
 
-  private nextWaiter(): Waiter | undefined {
-    while (this.queue.length > 0) {
-      const w = this.queue.shift()!;
-      if (w.cancelled) continue;
-      w.cancelled = true;
-      if (w.timer) this.deps.clock.clearTimeout(w.timer);
-      this.queued--;
-      return w;
-    }
-    return undefined;
-  }
-
   private failWaiters(status: 429 | 503, message: string): void {
-    for (let w = this.nextWaiter(); w; w = this.nextWaiter()) w.fail(status, message);
+    this.queue.failAll(status, message);
     this.checkIdle();
   }
 
@@ -217,7 +185,7 @@ export class Revision {
     inst.state = 'ready';
     inst.readyAt = this.deps.clock.now();
     inst.lastActiveAt = inst.readyAt;
-    const cold = this.queued > 0;
+    const cold = this.queue.size > 0;
     this.ready.push(inst);
     this.failures = 0;
     const ms = inst.readyAt - inst.createdAt;
@@ -232,7 +200,12 @@ export class Revision {
     );
     this.deps.observer?.instanceStarted(this.spec, inst.id, ms, cold);
     this.notify({ ready: true });
-    if (this.spec.livenessProbe) this.watchLiveness(inst);
+    watchLiveness(this.spec, inst, this.deps, () => {
+      inst.state = 'stopped';
+      this.remove(inst);
+      void teardown(inst, this.deps, 0);
+      this.startInstances(1);
+    });
     this.dispatch();
   }
 
@@ -299,8 +272,8 @@ export class Revision {
       );
     void teardown(inst, this.deps, 0);
     this.scaleForDemand();
-    if (!this.stopped && this.active < Math.max(this.lastDesired, this.scaling.minInstances)) {
-      this.startInstances(Math.max(this.lastDesired, this.scaling.minInstances) - this.active);
+    if (!this.stopped && this.active < Math.max(this.window.lastDesired, this.scaling.minInstances)) {
+      this.startInstances(Math.max(this.window.lastDesired, this.scaling.minInstances) - this.active);
     }
   }
 
@@ -315,7 +288,7 @@ export class Revision {
 
   /** Requests in flight and waiting, instances by state (read on a metrics scrape). */
   stats(): { inflight: number; queued: number; starting: number; ready: number; draining: number } {
-    const out = { inflight: this.inflight, queued: this.queued, starting: 0, ready: 0, draining: 0 };
+    const out = { inflight: this.inflight, queued: this.queue.size, starting: 0, ready: 0, draining: 0 };
     for (const i of this.instances) {
       if (i.state === 'starting') out.starting++;
       else if (i.state === 'ready') out.ready++;
@@ -325,60 +298,8 @@ export class Revision {
   }
 
   /** Why an upstream connection to `inst` broke, for the response body. */
-  async explainFailure(inst: Instance): Promise<{ status: number; message: string }> {
-    if (!inst.exit) await inst.waitExit(1500);
-    if (!inst.exit && inst.containerId) {
-      const s = await this.deps.engine.inspect(inst.containerId).catch(() => undefined);
-      if (s && !s.running)
-        this.onExit(inst, {
-          oomKilled: s.oomKilled,
-          exitCode: s.exitCode,
-          memoryUsedBytes: s.memoryUsedBytes,
-        });
-      // The kernel killed a process in it (say a gunicorn worker) but the container lives on: over
-      // the memory limit the whole instance ends, as on Cloud Run (onExit tears it down).
-      else if (s?.running && s.oomKilled)
-        this.onExit(inst, { oomKilled: true, exitCode: null, memoryUsedBytes: s.memoryUsedBytes });
-    }
-    if (inst.exit?.oomKilled) {
-      return {
-        status: 503,
-        message: `The instance serving this request was terminated: ${memoryMessage(this.spec, inst.exit.memoryUsedBytes)}`,
-      };
-    }
-    if (inst.exit) {
-      return {
-        status: 503,
-        message: `The instance serving this request exited unexpectedly (exit code ${inst.exit.exitCode ?? 'unknown'}).`,
-      };
-    }
-    return { status: 502, message: 'The instance closed the connection without a response.' };
-  }
-
-  private watchLiveness(inst: Instance): void {
-    const probe = this.spec.livenessProbe!;
-    let failures = 0;
-    const period = Math.max(1, probe.periodSeconds) * 1000;
-    const check = async (): Promise<void> => {
-      if (inst.state !== 'ready') return;
-      const ok = await probeOnce(probe, inst.hostPort, Math.max(1, probe.timeoutSeconds) * 1000);
-      if (inst.state !== 'ready') return;
-      failures = ok ? 0 : failures + 1;
-      if (failures >= Math.max(1, probe.failureThreshold)) {
-        this.deps.systemLog(
-          this.spec.name,
-          'ERROR',
-          `LIVENESS probe failed ${failures} times consecutively for instance ${inst.id}; restarting it.`,
-        );
-        inst.state = 'stopped';
-        this.remove(inst);
-        void teardown(inst, this.deps, 0);
-        this.startInstances(1);
-        return;
-      }
-      this.deps.clock.setTimeout(() => void check(), period);
-    };
-    this.deps.clock.setTimeout(() => void check(), probe.initialDelaySeconds * 1000 + period);
+  explainFailure(inst: Instance): Promise<{ status: number; message: string }> {
+    return explainFailure(inst, this.spec, this.deps.engine, (exit) => this.onExit(inst, exit));
   }
 
   private scheduleTick(): void {
@@ -389,25 +310,7 @@ export class Revision {
   tick(): void {
     if (this.stopped) return;
     const now = this.deps.clock.now();
-    const demand = this.demand;
-    this.samples.push({ t: now, concurrency: Math.max(this.peak, demand) });
-    this.peak = demand;
-    if (demand > 0) this.lastActiveAt = now;
-    while (this.samples.length > 0 && this.samples[0]!.t <= now - this.scaling.stableWindowMs)
-      this.samples.shift();
-    const d = decide(
-      this.scaling,
-      {
-        samples: this.samples,
-        readyInstances: this.ready.length,
-        lastActiveAt: this.lastActiveAt,
-        lastPanicAt: this.lastPanicAt,
-        lastDesired: this.lastDesired,
-      },
-      now,
-    );
-    this.lastPanicAt = d.lastPanicAt;
-    this.lastDesired = d.desired;
+    const d = this.window.round(this.demand, this.ready.length, now);
     const active = this.active;
     if (d.desired > active && !this.draining) this.startInstances(d.desired - active);
     else if (d.desired < active) this.scaleDown(active - d.desired, now);

@@ -1,6 +1,4 @@
 import { join } from 'node:path';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
 import type {
   DataPlane,
   InvokeAuthorizer,
@@ -17,18 +15,16 @@ import {
   type Watch,
 } from '../runtime/index.ts';
 import type { Clock, Logger } from '../shared/index.ts';
-import { stripSignature } from '../iam/index.ts';
 import { AddressPool } from './addresses.ts';
-import { parseHost, serviceHost, serviceUrl, type HostKey } from './hosts.ts';
+import { serviceHost, serviceUrl } from './hosts.ts';
 import { HostsFile } from './hostsfile.ts';
-import { takeInternalMarker } from './marker.ts';
 import { KIND_INSTANCE, type InstanceRegistry, type LauncherDeps, type Severity } from './launcher.ts';
 import type { Instance } from './instance.ts';
 import type { RevisionStats, ServingObserver } from './observer.ts';
-import { ProxyCall, sendError, type RequestHook } from './proxy.ts';
+import type { RequestHook } from './proxy.ts';
 import { Revision, type RevisionOptions } from './revision.ts';
-import { RouteTable, pickRevision, type CompiledRoute } from './routes.ts';
-import { UpgradeCall, rejectUpgrade } from './upgrade.ts';
+import { RouteTable } from './routes.ts';
+import { Ingress } from './ingress.ts';
 
 export interface ServingOptions {
   /** The container engine; asked for on first use, since it may be connected after construction. */
@@ -63,7 +59,6 @@ export interface ServingOptions {
   internalMarker?: string;
 }
 
-const HOST_CACHE_LIMIT = 4096;
 const SYSTEM_LOG_LINES = 200;
 
 /** The data plane: revisions' instances, the routing table and the ingress request handlers. */
@@ -72,9 +67,7 @@ export class Serving implements DataPlane {
   private readonly revisions = new Map<string, Revision>();
   private readonly pending = new Map<string, Promise<Revision>>();
   private readonly retiring = new Map<string, Promise<void>>();
-  private readonly hostCache = new Map<string, HostKey | null>();
   private readonly logs = new Map<string, string[]>();
-  private readonly suffix: string;
   private readonly addresses = new AddressPool();
   private readonly byContainer = new Map<string, Instance>();
   private readonly images = new Set<string>();
@@ -83,12 +76,23 @@ export class Serving implements DataPlane {
   private watch: Watch | undefined;
   private port = 0;
   private disposed = false;
-  private readonly marker: Buffer | undefined;
+  private readonly ingress: Ingress;
 
   constructor(private readonly o: ServingOptions) {
-    this.marker = o.internalMarker ? Buffer.from(o.internalMarker) : undefined;
-    this.suffix = `.${o.domain}`;
     this.routes = new RouteTable(o.domain, (h) => serviceUrl(h, this.port));
+    this.ingress = new Ingress({
+      domain: o.domain,
+      port: () => this.port,
+      routes: this.routes,
+      revision: (name) => this.revisions.get(name),
+      pending: (name) => this.pending.get(name),
+      isInternal: (remote) => this.isInternal(remote),
+      clock: o.clock,
+      logger: o.logger,
+      invokeAuthorizer: o.invokeAuthorizer,
+      onRequest: o.onRequest,
+      internalMarker: o.internalMarker,
+    });
   }
 
   /** Records the ingress port (service URLs carry it). */
@@ -278,18 +282,6 @@ export class Serving implements DataPlane {
     return serviceUrl(serviceHost(project.number, region, service, this.o.domain, tag), this.port);
   }
 
-  // ---- Ingress ----------------------------------------------------------------------------------
-
-  private hostKey(host: string): HostKey | null {
-    let hk = this.hostCache.get(host);
-    if (hk === undefined) {
-      if (this.hostCache.size >= HOST_CACHE_LIMIT) this.hostCache.clear();
-      hk = parseHost(host, this.suffix) ?? null;
-      this.hostCache.set(host, hk);
-    }
-    return hk;
-  }
-
   /** Whether a connection comes from one of this installation's instances. */
   isInternal(remoteAddress: string | undefined): boolean {
     if (!remoteAddress) return false;
@@ -297,90 +289,15 @@ export class Serving implements DataPlane {
     return this.addresses.has(a);
   }
 
-  /**
-   * Finds the route for a request and runs the invoke check; calls `go` with the revision, or
-   * `reject` with a status and a clear message.
-   */
-  private admit(
-    req: IncomingMessage,
-    go: (rev: Revision) => void,
-    reject: (status: number, message: string) => void,
-  ): void {
-    const marked = takeInternalMarker(req, this.marker);
-    const host = req.headers.host ?? '';
-    const hk = this.hostKey(host);
-    const route = hk ? this.routes.get(hk.key) : undefined;
-    if (!hk || !route) {
-      return reject(
-        404,
-        `404 Not Found: no service answers at host "${host}". Service URLs look like ` +
-          `http://SERVICE-PROJECT_NUMBER.REGION.${this.o.domain}:${this.port}.`,
-      );
-    }
-    const auth = this.o.invokeAuthorizer;
-    if (!auth) return this.route(route, hk.tag, go, reject);
-    auth(
-      { headers: req.headers, internal: marked || this.isInternal(req.socket.remoteAddress) },
-      route.auth,
-      route.audiences,
-    ).then(
-      (d) => {
-        if (!d.allow) return reject(d.status, d.message);
-        if (!route.auth.invokerIamDisabled) unsignCredential(req);
-        this.route(route, hk.tag, go, reject);
-      },
-      (e: unknown) => {
-        this.o.logger.error({ err: e }, 'invoke authorizer failed');
-        reject(500, 'The invoker check failed.');
-      },
-    );
-  }
-
-  private route(
-    route: CompiledRoute,
-    tag: string | undefined,
-    go: (rev: Revision) => void,
-    reject: (status: number, message: string) => void,
-  ): void {
-    const name = pickRevision(route, tag, Math.random());
-    if (name === undefined) {
-      return reject(
-        404,
-        tag ? `404 Not Found: no revision is tagged "${tag}".` : '404 Not Found: no revision serves traffic.',
-      );
-    }
-    const rev = this.revisions.get(name);
-    if (rev) return go(rev);
-    const notReady = (): void => reject(503, `Revision ${name} is not ready to serve traffic.`);
-    // Being registered (a restart resuming it): wait for it as for a cold start.
-    const pending = this.pending.get(name);
-    if (!pending) return notReady();
-    pending.then(go, notReady);
-  }
-
   /** The ingress listener's request handler. */
-  readonly handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    this.admit(
-      req,
-      (rev) => new ProxyCall(req, res, rev, this.o.clock, this.o.onRequest).start(),
-      (status, message) => {
-        if (status === 404 && req.url === '/healthz' && !this.hostKey(req.headers.host ?? '')) {
-          return sendError(res, 200, 'ok');
-        }
-        req.resume();
-        sendError(res, status, message);
-      },
-    );
-  };
+  get handleRequest(): Ingress['handleRequest'] {
+    return this.ingress.handleRequest;
+  }
 
   /** The ingress listener's 'upgrade' handler (WebSocket). */
-  readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    this.admit(
-      req,
-      (rev) => new UpgradeCall(req, socket, head, rev, this.o.clock).start(),
-      (status, message) => rejectUpgrade(socket, status, message),
-    );
-  };
+  get handleUpgrade(): Ingress['handleUpgrade'] {
+    return this.ingress.handleUpgrade;
+  }
 
   /** Drains every revision (in-flight requests finish, SIGTERM, 10 s grace) and stops watching. */
   async dispose(): Promise<void> {
@@ -389,15 +306,4 @@ export class Serving implements DataPlane {
     await Promise.all([...this.revisions.keys()].map((n) => this.retireRevision(n)));
     this.watch?.close();
   }
-}
-
-/**
- * The container sees the caller's token without its signature, so it can read the claims but never
- * replay it against tarmac: X-Serverless-Authorization when it carried the check, else Authorization.
- */
-function unsignCredential(req: IncomingMessage): void {
-  const h = req.headers;
-  const xsa = h['x-serverless-authorization'];
-  if (typeof xsa === 'string' && xsa.trim() !== '') h['x-serverless-authorization'] = stripSignature(xsa);
-  else if (typeof h.authorization === 'string') h.authorization = stripSignature(h.authorization);
 }

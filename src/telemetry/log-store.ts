@@ -46,6 +46,9 @@ export class LogStore {
   private readonly opts: Required<LogStoreOptions>;
   dropped = 0;
   private disposed = false;
+  private readonly idPrefix = uuid().replace(/-/g, '').slice(0, 10);
+  private seq = 0;
+  private insertStmt: ReturnType<Db['prepare']> | undefined;
 
   constructor(
     private readonly db: Db,
@@ -62,18 +65,29 @@ export class LogStore {
     this.scheduleSweep();
   }
 
-  /** Adds an entry (insertId and timestamps filled in when missing). Never blocks on I/O. */
-  write(partial: Omit<LogEntry, 'insertId' | 'receiveTimestamp'> & { insertId?: string }): LogEntry {
-    const entry: LogEntry = {
-      ...partial,
-      insertId: partial.insertId ?? uuid().replace(/-/g, '').slice(0, 20),
-      receiveTimestamp: new Date(this.clock.now()).toISOString(),
-    };
-    if (this.disposed) return entry;
+  /**
+   * Adds an entry (insertId, timestamp and receiveTimestamp filled in when missing). Never blocks
+   * on I/O; returns undefined when the entry was dropped (buffer full, or disposed).
+   */
+  write(
+    partial: Omit<LogEntry, 'insertId' | 'receiveTimestamp' | 'timestamp'> & {
+      insertId?: string;
+      timestamp?: string;
+    },
+  ): LogEntry | undefined {
+    if (this.disposed) return undefined;
     if (this.buffer.length >= this.opts.maxBuffered) {
       this.dropped++;
-      return entry;
+      return undefined;
     }
+    const now = new Date(this.clock.now()).toISOString();
+    const entry: LogEntry = {
+      ...partial,
+      timestamp: partial.timestamp ?? now,
+      // Unique without a random draw per entry: a per-store random prefix and a counter.
+      insertId: partial.insertId ?? `${this.idPrefix}${(this.seq++).toString(36)}`,
+      receiveTimestamp: now,
+    };
     this.buffer.push(entry);
     this.timer ??= this.clock.setTimeout(() => this.flush(), this.opts.flushIntervalMs);
     this.events.emit('entry', entry);
@@ -87,9 +101,9 @@ export class LogStore {
     if (this.buffer.length === 0) return;
     const batch = this.buffer;
     this.buffer = [];
-    const insert = this.db.prepare(
+    const insert = (this.insertStmt ??= this.db.prepare(
       'INSERT INTO log_entries (project, service, revision, ts, severity, log_name, entry) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    );
+    ));
     this.db.transaction(() => {
       for (const e of batch) {
         const l = e.resource.labels;

@@ -36,7 +36,7 @@ export class Telemetry {
     this.logs.write({
       logName: `projects/${rev.project}/logs/${LOG_NAMES[stream]}`,
       resource: revisionResource(rev),
-      timestamp: time ?? new Date(this.clock.now()).toISOString(),
+      ...(time ? { timestamp: time } : {}),
       ...parsed,
       labels: { ...(instanceId ? { instanceId } : {}), ...parsed.labels },
     });
@@ -52,7 +52,6 @@ export class Telemetry {
     this.logs.write({
       logName: `projects/${rev.project}/logs/${LOG_NAMES.system}`,
       resource: revisionResource(rev),
-      timestamp: new Date(this.clock.now()).toISOString(),
       severity,
       textPayload: message,
       labels,
@@ -69,7 +68,6 @@ export class Telemetry {
     this.logs.write({
       logName: `projects/${rev.project}/logs/${LOG_NAMES.requests}`,
       resource: revisionResource(rev),
-      timestamp: new Date(this.clock.now()).toISOString(),
       severity: status >= 500 ? 'ERROR' : status >= 400 ? 'WARNING' : 'INFO',
       httpRequest,
       ...(opts.trace ? { trace: opts.trace } : {}),

@@ -35,8 +35,14 @@ const idToken = async (): Promise<string> =>
       `--audiences=${url}`,
     ])
   ).trim();
-const call = async (path: string, token?: string): Promise<CurlResult> =>
-  curl([...(token ? ['-H', `Authorization: Bearer ${token}`] : []), `${url}${path}`]);
+const call = async (path: string, token?: string): Promise<CurlResult> => {
+  const r = await curl([...(token ? ['-H', `Authorization: Bearer ${token}`] : []), `${url}${path}`]);
+  const auth = token ? '-H "Authorization: Bearer $TOKEN" ' : '';
+  cli?.note(
+    `$ curl ${auth}${url}${path}\n${r.body}${r.body.endsWith('\n') ? '' : '\n'}[HTTP ${r.status}, ${r.seconds} s]\n`,
+  );
+  return r;
+};
 
 interface Execution {
   scheduleTime: string;
@@ -55,26 +61,9 @@ const executions = async (): Promise<Execution[]> =>
     ]),
   ) as Execution[];
 
-/** Cloud Logging entries of the service (the REST API, with the user's access token, as curl sends it). */
-async function logText(): Promise<string> {
-  const token = (await cli.ok(['auth', 'print-access-token'])).trim();
-  const r = await curl([
-    '-H',
-    `Authorization: Bearer ${token}`,
-    '-H',
-    'Content-Type: application/json',
-    '-d',
-    JSON.stringify({
-      resourceNames: [`projects/${project}`],
-      filter: 'resource.labels.service_name="hello"',
-      pageSize: 1000,
-    }),
-    `http://127.0.0.1:${ports.api}/v2/entries:list`,
-  ]);
-  expect(r.status).toBe(200);
-  const entries = (JSON.parse(r.body) as { entries?: { textPayload?: string }[] }).entries ?? [];
-  return entries.map((e) => e.textPayload ?? '').join('\n');
-}
+/** The service's logs as `tarmac run services logs read` prints them. */
+const logText = (): Promise<string> =>
+  cli.ok(['run', 'services', 'logs', 'read', 'hello', `--region=${REGION}`, '--limit=1000']);
 
 function installationId(dir: string): string {
   const db = new Database(join(dir, 'tarmac.db'), { readonly: true });
@@ -331,7 +320,7 @@ describe('the journey: from a folder of Python code to a private, scheduled, upd
     const loop = (async () => {
       const end = Date.now() + 240_000;
       while (!stop && Date.now() < end) {
-        seen.push(await call('/', token));
+        seen.push(await curl(['-H', `Authorization: Bearer ${token}`, `${url}/`]));
         await new Promise((r) => setTimeout(r, 100));
       }
     })();
