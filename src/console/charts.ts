@@ -43,6 +43,12 @@ const CHARTS: { title: string; unit: string; lines: Line[] }[] = [
   },
 ];
 
+/** The y axis's top value in at most four characters (the axis gutter is narrow). */
+function axisLabel(v: number): string {
+  if (v >= 1000) return `${Math.round(v / 100) / 10}k`;
+  return v >= 100 ? String(Math.round(v)) : String(Math.round(v * 10) / 10);
+}
+
 function clock(t: number): string {
   return new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }
@@ -103,7 +109,7 @@ export function chart(spec: (typeof CHARTS)[number], points: Point[]): SVGElemen
     },
     title,
     ...axis,
-    text(PAD - 3, 14, String(Math.round(max * 10) / 10)),
+    text(PAD - 3, 14, axisLabel(max)),
     text(PAD - 3, BASE, '0'),
     ...(points.length
       ? [text(PAD, BASE + 12, clock(t0), 'start'), text(W - 6, BASE + 12, clock(t1), 'end')]

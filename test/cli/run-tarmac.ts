@@ -53,3 +53,10 @@ export function runTarmac(
     child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout, stderr }));
   });
 }
+
+/** `tarmac ARGS` as the user types it in a shell (one string, split on spaces: no quoting needed here). */
+export function sh(line: string, env: Record<string, string>, cwd?: string): Promise<CliResult> {
+  const words = line.trim().split(/\s+/);
+  if (words[0] !== 'tarmac') throw new Error(`not a tarmac command: ${line}`);
+  return runTarmac(words.slice(1), env, undefined, cwd);
+}

@@ -138,7 +138,7 @@ async function walk(p: Platform, page: Page): Promise<void> {
   await create.getByLabel('Maximum instances').fill('2');
   await expectLabelled(page);
   await create.getByRole('button', { name: 'Create' }).click();
-  await page.getByRole('heading', { name: 'hello', level: 1 }).waitFor({ timeout: 40_000 });
+  await page.getByRole('heading', { name: 'hello', level: 1 }).waitFor({ timeout: 90_000 });
   await page.getByText('Status: Ready').waitFor();
   const url = await page.locator('#service-url').getAttribute('href');
   expect(url).toMatch(/^http:\/\/hello-\d{12}\.us-central1\./);
@@ -157,27 +157,6 @@ async function walk(p: Platform, page: Page): Promise<void> {
     .getByRole('cell', { name: /^hello-00002-/ })
     .waitFor({ timeout: 90_000 });
   expect((await call('/cgi-bin/env')).body).toContain('GREETING=from-console');
-
-  // Traffic editor: split between the two revisions and tag the first; the sum is checked first.
-  const traffic = page.getByRole('form', { name: 'Traffic split' });
-  await traffic.getByLabel('Percent for Latest ready revision').fill('0');
-  await traffic.getByLabel(/^Percent for hello-00001-/).fill('30');
-  await traffic.getByRole('button', { name: 'Save traffic' }).click();
-  await page.getByRole('alert').filter({ hasText: 'must add up to 100%' }).waitFor();
-  await traffic.getByLabel(/^Percent for hello-00002-/).fill('70');
-  await traffic.getByLabel(/^Tag for hello-00001-/).fill('blue');
-  await traffic.getByRole('button', { name: 'Save traffic' }).click();
-  const revs = page.getByRole('table', { name: 'Revisions' });
-  await revs.getByRole('cell', { name: '70%' }).waitFor();
-  await revs.getByRole('cell', { name: '30%' }).waitFor();
-  const svc = await fetch(`${api}/v2/projects/${projectId}/locations/${REGION}/services/hello`, {
-    headers: ownerHeaders(p),
-  });
-  const split = ((await svc.json()) as { traffic: { percent?: number; tag?: string }[] }).traffic;
-  expect(split.map((t) => [t.percent, t.tag ?? ''])).toEqual([
-    [30, 'blue'],
-    [70, ''],
-  ]);
 
   // Grant run.invoker to the service account in the service's permissions.
   const grant = page.getByRole('form', { name: 'Add principal' });
@@ -241,6 +220,30 @@ async function walk(p: Platform, page: Page): Promise<void> {
   await page.getByRole('link', { name: 'Builds' }).click();
   await page.getByRole('cell', { name: 'SUCCESS' }).waitFor();
   await shot(page, '07-builds');
+  // Last (no request follows it): the traffic editor on the service page.
+  await page.getByRole('link', { name: 'Services' }).click();
+  await page.getByRole('link', { name: 'hello', exact: true }).click();
+  // Traffic editor: split between the two revisions and tag the first; the sum is checked first.
+  const traffic = page.getByRole('form', { name: 'Traffic split' });
+  await traffic.getByLabel('Percent for Latest ready revision').fill('0');
+  await traffic.getByLabel(/^Percent for hello-00001-/).fill('30');
+  await traffic.getByRole('button', { name: 'Save traffic' }).click();
+  await page.getByRole('alert').filter({ hasText: 'must add up to 100%' }).waitFor();
+  await traffic.getByLabel(/^Percent for hello-00002-/).fill('70');
+  await traffic.getByLabel(/^Tag for hello-00001-/).fill('blue');
+  await traffic.getByRole('button', { name: 'Save traffic' }).click();
+  const revs = page.getByRole('table', { name: 'Revisions' });
+  await revs.getByRole('cell', { name: '70%' }).waitFor();
+  await revs.getByRole('cell', { name: '30%' }).waitFor();
+  const svc = await fetch(`${api}/v2/projects/${projectId}/locations/${REGION}/services/hello`, {
+    headers: ownerHeaders(p),
+  });
+  const split = ((await svc.json()) as { traffic: { percent?: number; tag?: string }[] }).traffic;
+  expect(split.map((t) => [t.percent, t.tag ?? ''])).toEqual([
+    [30, 'blue'],
+    [70, ''],
+  ]);
+
   await page.getByRole('link', { name: 'Services' }).click();
   await page.getByRole('cell', { name: 'hello', exact: true }).waitFor();
   await shot(page, '08-services');
