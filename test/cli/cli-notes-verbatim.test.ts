@@ -1,6 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { parse, stringify } from 'yaml';
-import { request } from 'node:http';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,10 +6,8 @@ import { usePlatform } from '../harness.ts';
 import { get } from '../serving/client.ts';
 import { defaultProject } from '../auth.ts';
 import { testEngine } from '../engine.ts';
-import { tarDirectory } from '../../src/runtime/index.ts';
-import { cliEnv, runTarmac, sh, spawnTarmac } from './run-tarmac.ts';
+import { cliEnv, sh } from './run-tarmac.ts';
 
-const IMAGE = 'localhost/tarmac-metadata-caller:test';
 const dirs: string[] = [];
 const images: string[] = [];
 afterEach(async () => {
@@ -19,34 +15,6 @@ afterEach(async () => {
   const engine = await testEngine();
   for (const i of images.splice(0)) await engine.removeImage(i, true).catch(() => undefined);
 });
-
-/** Starts `tarmac run services proxy`, resolves with its local port once it listens. */
-function startProxy(service: string, env: Record<string, string>) {
-  const child = spawnTarmac(['run', 'services', 'proxy', service, '--port=0'], env);
-  let err = '';
-  const port = new Promise<number>((resolve, reject) => {
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      const m = /http:\/\/127\.0\.0\.1:(\d+) proxies to/.exec(err);
-      if (m) resolve(Number(m[1]));
-    });
-    child.on('close', (code) => reject(new Error(`proxy exited ${code}: ${err}`)));
-  });
-  return { child, port, stderr: () => err };
-}
-
-/** GET http://127.0.0.1:PORT/PATH (what a browser or curl does against the proxy). */
-function local(port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    })
-      .on('error', reject)
-      .end();
-  });
-}
 
 describe("a user's notes, run as written (gcloud replaced by tarmac)", () => {
   it('builds submit, run deploy, run deploy --no-allow-unauthenticated: the three commands as written', async () => {
