@@ -13,3 +13,4 @@ export {
   DEFAULT_MAX_INSTANCES,
 } from './run-service.ts';
 export { RESERVED_ENV, DEFAULT_PORT, DEFAULT_CPU, DEFAULT_MEMORY } from './run-container.ts';
+export { SEVERITIES, type Severity } from './logging.ts';

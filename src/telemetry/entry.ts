@@ -1,3 +1,4 @@
+import { SEVERITIES, type Severity } from '../model/index.ts';
 /** A log entry in Cloud Logging's JSON shape, as tarmac stores and serves it. */
 export interface LogEntry {
   insertId: string;
@@ -28,18 +29,7 @@ export interface HttpRequestLog {
   protocol?: string;
 }
 
-export const SEVERITIES = [
-  'DEFAULT',
-  'DEBUG',
-  'INFO',
-  'NOTICE',
-  'WARNING',
-  'ERROR',
-  'CRITICAL',
-  'ALERT',
-  'EMERGENCY',
-] as const;
-export type Severity = (typeof SEVERITIES)[number];
+export { SEVERITIES, type Severity };
 
 const ALIASES: Record<string, Severity> = {
   WARN: 'WARNING',

@@ -2,18 +2,8 @@ import type { Command } from 'commander';
 import type { LogEntry } from '../../client/index.ts';
 import { defineCommand, defineGroup, invalidFlag, type Context } from '../core/index.ts';
 import { serviceTarget } from './common.ts';
+import { SEVERITIES } from '../../model/index.ts';
 
-const SEVERITIES = [
-  'DEFAULT',
-  'DEBUG',
-  'INFO',
-  'NOTICE',
-  'WARNING',
-  'ERROR',
-  'CRITICAL',
-  'ALERT',
-  'EMERGENCY',
-];
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
 
 /** gcloud's --freshness: 30s, 10m, 2h, 1d, 1w. */
@@ -33,7 +23,7 @@ function serviceFilter(ctx: Context, service: string, opts: Record<string, unkno
   ];
   if (typeof opts.severity === 'string') {
     const s = opts.severity.toUpperCase();
-    if (!SEVERITIES.includes(s))
+    if (!(SEVERITIES as readonly string[]).includes(s))
       throw invalidFlag('--severity', `${opts.severity}: use one of ${SEVERITIES.join(', ')}`);
     parts.push(`severity>=${s}`);
   }
