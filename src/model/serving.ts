@@ -76,3 +76,15 @@ export interface DataPlane {
  * Its value is a per-process secret; the ingress strips it from every request, so no instance sees it.
  */
 export const INTERNAL_MARKER_HEADER = 'x-tarmac-internal';
+
+/** Per-revision load and instances, read when metrics are scraped (never pushed per request). */
+export interface RevisionStats {
+  project: string;
+  service: string;
+  revision: string;
+  inflight: number;
+  queued: number;
+  starting: number;
+  ready: number;
+  draining: number;
+}

@@ -1,4 +1,4 @@
-import type { RevisionRuntimeSpec } from '../model/index.ts';
+import type { RevisionRuntimeSpec, RevisionStats } from '../model/index.ts';
 import type { ContainerEngine, LogLine } from '../runtime/index.ts';
 import type { Instance } from './instance.ts';
 
@@ -13,18 +13,6 @@ export interface ServingObserver {
   instanceStarted(spec: RevisionRuntimeSpec, instanceId: string, durationMs: number, cold: boolean): void;
   /** The memory cgroup killed an instance. */
   instanceOomKilled(spec: RevisionRuntimeSpec, instanceId: string): void;
-}
-
-/** Per-revision load and instances, read when metrics are scraped (never pushed per request). */
-export interface RevisionStats {
-  project: string;
-  service: string;
-  revision: string;
-  inflight: number;
-  queued: number;
-  starting: number;
-  ready: number;
-  draining: number;
 }
 
 /** Lines longer than this are cut (Cloud Logging's entry limit is 256 KiB). */
@@ -53,3 +41,4 @@ export function followInstanceLogs(
     }
   })();
 }
+export type { RevisionStats };

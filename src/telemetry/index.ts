@@ -15,5 +15,4 @@ export { parseFilter, matches, type FilterNode } from './filter.ts';
 export { Telemetry } from './telemetry.ts';
 export { LogStore, type LogStoreOptions, type ListOptions } from './log-store.ts';
 export { ServingHooks, traceId, type RequestFacts, type PrintedLine } from './hooks.ts';
-export type { RevisionLoad } from './metrics.ts';
 export { schedulerAttemptHook, buildFinishedHook, instrumentRegistry } from './platform-hooks.ts';

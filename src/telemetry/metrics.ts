@@ -1,23 +1,13 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { RevisionStats } from '../model/index.ts';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
-
-/** Per-revision load as the data plane reports it (structurally serving's RevisionStats). */
-export interface RevisionLoad {
-  service: string;
-  revision: string;
-  inflight: number;
-  queued: number;
-  starting: number;
-  ready: number;
-  draining: number;
-}
 
 /** Every series tarmac exports, on one registry owned by the platform (no global registry). */
 export class Metrics {
   readonly registry = new Registry();
   /** Read at each scrape for the load and instance gauges (set by the platform). */
-  servingLoad: (() => RevisionLoad[]) | undefined;
+  servingLoad: (() => Omit<RevisionStats, 'project'>[]) | undefined;
   // Registered before the gauges it fills: a scrape reads series in registration order.
   private readonly loadCollector = new Gauge({
     name: 'tarmac_revisions',
