@@ -1,16 +1,21 @@
-import { RPC_CODE, type Clock, type Logger, type TimerHandle } from '../shared/index.ts';
-import type { RpcStatus } from '../model/index.ts';
-import { nextAttemptAt } from './backoff.ts';
+import type { Clock, Logger, TimerHandle } from '../shared/index.ts';
 import type { HistoryRepo } from './history.ts';
-import type { AttemptOutcome, AttemptRequest } from './invoker.ts';
+import type { AttemptOutcome, AttemptRequest, Prepared } from './invoker.ts';
 import { nextRun } from './next.ts';
+import { recordOutcome, type Claim } from './record.ts';
 import type { JobRepo, JobRow } from './repo.ts';
 
 const MAX_SLEEP_MS = 3_600_000;
+/** Attempts in flight above which outcomes are written every FLUSH_EVERY_MS rather than at once. */
+const BUSY = 64;
+const FLUSH_EVERY_MS = 200;
 
-/** What the loop needs from the invoker (the HTTP invoker, or a recording one in tests). */
+/** What the loop needs from the invoker: requests built ahead of time, sent at the instant. */
 export interface Attempter {
-  attempt(req: AttemptRequest): Promise<AttemptOutcome>;
+  /** Builds the request (headers, token) ahead of the due time; never throws. */
+  prepare(req: AttemptRequest): Prepared | Promise<Prepared>;
+  /** Sends a prepared request now; never rejects. */
+  fire(p: Prepared): Promise<AttemptOutcome>;
   abortAll(): void;
 }
 
@@ -27,8 +32,9 @@ export interface LoopOptions {
   /** Told of every finished attempt (metrics); must return at once. */
   onAttempt?: AttemptHook;
   /**
-   * How early runs are claimed before they are due (default 1500 ms), so the claim transaction and
-   * the query are off the due time: at the due time the requests only have to be sent.
+   * How early runs are claimed before they are due (default 1500 ms): the query, the claim
+   * transaction and building the requests (tokens included) happen then, so at the due time the
+   * prepared requests only have to be handed to the connection pool.
    */
   leadMs?: number;
 }
@@ -36,15 +42,7 @@ export interface LoopOptions {
 /** A finished attempt of a job: its result code (OK, DEADLINE_EXCEEDED, ...) and latency. */
 export type AttemptHook = (job: string, code: string, latencyMs: number) => void;
 
-interface Claim {
-  row: JobRow;
-  scheduleTime: number;
-  attempt: number;
-  firstAttemptAt: number;
-  manual: boolean;
-}
-
-/** Claims committed ahead of their due time, waiting for it. */
+/** Claims committed (and their requests built) ahead of their due time, waiting for it. */
 interface PendingLaunch {
   timer: TimerHandle;
   claims: Claim[];
@@ -88,7 +86,7 @@ export class SchedulerLoop {
           firstAttemptAt: run.firstAttemptAt,
           manual: false,
         };
-        this.complete(claim, {
+        recordOutcome(this.o.repo, this.o.history, claim, {
           ok: false,
           code: 'ABORTED',
           message: 'tarmac stopped while this attempt was in flight; its outcome is unknown',
@@ -165,8 +163,9 @@ export class SchedulerLoop {
 
   /**
    * Claims every run due within the lead time in one transaction (the attempt is recorded as started
-   * at its due time), then sends each at its due time. A crash inside the lead window leaves such a
-   * claim behind; the next start records it as ABORTED rather than risk sending it twice.
+   * at its due time), builds each run's request, then sends each at its due time. A crash inside the
+   * lead window leaves such a claim behind; the next start records it as ABORTED rather than risk
+   * sending it twice.
    */
   private tick(): void {
     if (this.stopped) return;
@@ -214,6 +213,7 @@ export class SchedulerLoop {
         for (const c of claims) this.launch(c);
         continue;
       }
+      for (const c of claims) c.prepared = this.o.invoker.prepare(attemptRequest(c));
       const p = this.pending.get(at);
       if (p) p.claims.push(...claims);
       else {
@@ -242,17 +242,13 @@ export class SchedulerLoop {
     });
   }
 
+  /** Sends a claim's attempt now (its request as prepared ahead, or built now). */
   private launch(c: Claim): void {
-    const { spec } = c.row;
-    const p = this.o.invoker
-      .attempt({
-        jobName: c.row.name,
-        jobId: c.row.name.slice(c.row.name.lastIndexOf('/') + 1),
-        scheduleTime: c.scheduleTime,
-        timeZone: spec.timeZone,
-        target: spec.httpTarget,
-        deadlineMs: spec.attemptDeadlineMs,
-      })
+    const { invoker } = this.o;
+    const prepared = c.prepared ?? invoker.prepare(attemptRequest(c));
+    c.prepared = undefined;
+    const sent = prepared instanceof Promise ? prepared.then((r) => invoker.fire(r)) : invoker.fire(prepared);
+    const p = sent
       .then((outcome) => {
         this.o.onAttempt?.(c.row.name, outcome.code, outcome.latencyMs);
         this.completions.push({ claim: c, outcome });
@@ -265,13 +261,19 @@ export class SchedulerLoop {
     this.running.add(p);
   }
 
+  /**
+   * Outcomes are written in batches: at once when few attempts are in flight; while many are (a burst
+   * of due runs), at most every FLUSH_EVERY_MS, so the writes do not compete with sending the rest.
+   */
   private queueFlush(): void {
     if (this.flushQueued) return;
     this.flushQueued = true;
-    setImmediate(() => {
+    const go = (): void => {
       this.flushQueued = false;
       this.flush();
-    });
+    };
+    if (this.running.size > BUSY) setTimeout(go, FLUSH_EVERY_MS).unref();
+    else setImmediate(go);
   }
 
   /** Writes finished attempts in one transaction, then re-arms. */
@@ -281,7 +283,7 @@ export class SchedulerLoop {
     if (batch.length > 0) {
       try {
         this.o.repo.tx(() => {
-          for (const { claim, outcome } of batch) this.complete(claim, outcome);
+          for (const { claim, outcome } of batch) recordOutcome(this.o.repo, this.o.history, claim, outcome);
         });
       } catch (e) {
         this.o.logger.error({ err: e }, 'scheduler: could not record attempt outcomes');
@@ -294,44 +296,16 @@ export class SchedulerLoop {
       for (const w of waiters) w();
     }
   }
-
-  private complete(c: Claim, outcome: AttemptOutcome): void {
-    const { repo, history } = this.o;
-    history.add({
-      job: c.row.name,
-      scheduleTime: c.scheduleTime,
-      attempt: c.attempt,
-      manual: c.manual,
-      startTime: outcome.start,
-      endTime: outcome.end,
-      httpStatus: outcome.httpStatus ?? null,
-      latencyMs: outcome.latencyMs,
-      code: outcome.code,
-      error: outcome.ok ? null : outcome.message,
-    });
-    if (c.manual) {
-      const status: RpcStatus = outcome.ok ? {} : rpcStatus(outcome);
-      return repo.setStatus(c.row.name, status);
-    }
-    // A success ends the run (if it is still this run: endRun checks the schedule time), with no
-    // need to read the job back: the common case, 10,000 times a minute in bench/scheduler.
-    if (outcome.ok) return repo.endRun(c.row.name, c.scheduleTime, {});
-    const row = repo.get(c.row.name);
-    if (!row || row.run?.scheduleTime !== c.scheduleTime) return; // deleted or moved on meanwhile
-    const retryAt =
-      row.state !== 'ENABLED'
-        ? undefined
-        : nextAttemptAt(row.spec.retry, {
-            attempts: c.attempt,
-            firstAttemptAt: c.firstAttemptAt,
-            failedAt: outcome.end,
-            nextScheduledAt: row.nextRunAt ?? undefined,
-          });
-    if (retryAt === undefined) repo.endRun(row.name, c.scheduleTime, rpcStatus(outcome));
-    else repo.scheduleRetry(row.name, c.scheduleTime, retryAt, rpcStatus(outcome));
-  }
 }
 
-function rpcStatus(o: AttemptOutcome): RpcStatus {
-  return { code: RPC_CODE[o.code as keyof typeof RPC_CODE], message: o.message };
+function attemptRequest(c: Claim): AttemptRequest {
+  const { name, spec } = c.row;
+  return {
+    jobName: name,
+    jobId: name.slice(name.lastIndexOf('/') + 1),
+    scheduleTime: c.scheduleTime,
+    timeZone: spec.timeZone,
+    target: spec.httpTarget,
+    deadlineMs: spec.attemptDeadlineMs,
+  };
 }
