@@ -1,6 +1,6 @@
 import type { Clock, Logger, TimerHandle } from '../shared/index.ts';
 import type { HistoryRepo } from './history.ts';
-import type { AttemptOutcome, AttemptRequest, Prepared } from './invoker.ts';
+import type { Attempt, AttemptOutcome, AttemptRequest } from './invoker.ts';
 import { nextRun } from './next.ts';
 import { recordOutcome, type Claim } from './record.ts';
 import type { JobRepo, JobRow } from './repo.ts';
@@ -12,10 +12,10 @@ const FLUSH_EVERY_MS = 200;
 
 /** What the loop needs from the invoker: requests built ahead of time, sent at the instant. */
 export interface Attempter {
-  /** Builds the request (headers, token) ahead of the due time; never throws. */
-  prepare(req: AttemptRequest): Prepared | Promise<Prepared>;
-  /** Sends a prepared request now; never rejects. */
-  fire(p: Prepared): Promise<AttemptOutcome>;
+  /** Builds the request (headers, token) ahead of the due time; never throws or rejects. */
+  prepare(req: AttemptRequest): Attempt | Promise<Attempt>;
+  /** Sends a prepared attempt now; `done` gets its outcome once, possibly before this returns. */
+  fire(a: Attempt, done: (o: AttemptOutcome) => void): void;
   abortAll(): void;
 }
 
@@ -60,7 +60,10 @@ export class SchedulerLoop {
   private timer: TimerHandle | undefined;
   private armedAt: number | undefined;
   private stopped = false;
-  private readonly running = new Set<Promise<void>>();
+  /** Attempts launched and not yet over (some may still wait for their token). */
+  private running = 0;
+  private aborted = false;
+  private drainWaiters: (() => void)[] = [];
   private completions: { claim: Claim; outcome: AttemptOutcome }[] = [];
   private flushQueued = false;
   private idleWaiters: (() => void)[] = [];
@@ -113,12 +116,12 @@ export class SchedulerLoop {
 
   /** Resolves when no attempt is in flight and every outcome is written (tests). */
   idle(): Promise<void> {
-    if (this.running.size === 0 && this.completions.length === 0) return Promise.resolve();
+    if (this.running === 0 && this.completions.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   get inFlight(): number {
-    return this.running.size;
+    return this.running;
   }
 
   /** Stops arming; lets attempts in flight finish for up to drainMs, then cancels them. */
@@ -127,17 +130,18 @@ export class SchedulerLoop {
     this.stopped = true;
     if (this.timer) this.o.clock.clearTimeout(this.timer);
     this.releasePending();
-    if (this.running.size > 0) {
+    if (this.running > 0) {
       let cut: NodeJS.Timeout | undefined;
       await Promise.race([
-        Promise.allSettled([...this.running]),
+        this.drained(),
         new Promise<void>((r) => {
           cut = setTimeout(r, this.o.drainMs ?? 10_000);
         }),
       ]);
       clearTimeout(cut);
+      this.aborted = true;
       this.o.invoker.abortAll();
-      await Promise.allSettled([...this.running]);
+      await this.drained();
     }
     this.flush();
   }
@@ -171,6 +175,7 @@ export class SchedulerLoop {
     if (this.stopped) return;
     const { repo, clock } = this.o;
     const now = clock.now();
+    if (process.env.SCHED_DEBUG) console.error('DBG tick', now);
     const rows = repo.due(now + this.lead, this.batch);
     const memo = new Map<string, number | null>();
     const next = (row: JobRow, after: number): number | null => {
@@ -220,11 +225,14 @@ export class SchedulerLoop {
         const timer = clock.setTimeout(() => {
           const due = this.pending.get(at);
           this.pending.delete(at);
+          const D0 = Date.now();
           for (const c of due?.claims ?? []) this.launch(c);
-        }, at - now);
+          if (process.env.SCHED_DEBUG) console.error('DBG fire', at, D0 - at, Date.now() - at);
+        }, at - clock.now()); // now, not the tick's start: claiming and preparing took a while
         this.pending.set(at, { timer, claims });
       }
     }
+    if (process.env.SCHED_DEBUG) console.error('DBG tick end', clock.now() - now, rows.length);
     if (rows.length >= this.batch) this.timer = clock.setTimeout(() => this.tick(), 0);
     else this.arm();
   }
@@ -244,21 +252,30 @@ export class SchedulerLoop {
 
   /** Sends a claim's attempt now (its request as prepared ahead, or built now). */
   private launch(c: Claim): void {
-    const { invoker } = this.o;
+    const { invoker, clock } = this.o;
     const prepared = c.prepared ?? invoker.prepare(attemptRequest(c));
     c.prepared = undefined;
-    const sent = prepared instanceof Promise ? prepared.then((r) => invoker.fire(r)) : invoker.fire(prepared);
-    const p = sent
-      .then((outcome) => {
-        this.o.onAttempt?.(c.row.name, outcome.code, outcome.latencyMs);
-        this.completions.push({ claim: c, outcome });
-        this.queueFlush();
-      })
-      .finally(() => {
-        this.running.delete(p);
-        this.queueFlush();
-      });
-    this.running.add(p);
+    this.running++;
+    const done = (outcome: AttemptOutcome): void => this.finished(c, outcome);
+    if (!(prepared instanceof Promise)) return invoker.fire(prepared, done);
+    void prepared.then((a) => {
+      if (!this.aborted) return invoker.fire(a, done);
+      const now = clock.now();
+      done({ ok: false, code: 'CANCELLED', message: 'tarmac stopped', start: now, end: now, latencyMs: 0 });
+    });
+  }
+
+  private finished(c: Claim, outcome: AttemptOutcome): void {
+    this.running--;
+    this.o.onAttempt?.(c.row.name, outcome.code, outcome.latencyMs);
+    this.completions.push({ claim: c, outcome });
+    this.queueFlush();
+    if (this.running === 0) for (const w of this.drainWaiters.splice(0)) w();
+  }
+
+  private drained(): Promise<void> {
+    if (this.running === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
   /**
@@ -272,7 +289,7 @@ export class SchedulerLoop {
       this.flushQueued = false;
       this.flush();
     };
-    if (this.running.size > BUSY) setTimeout(go, FLUSH_EVERY_MS).unref();
+    if (this.running > BUSY) setTimeout(go, FLUSH_EVERY_MS).unref();
     else setImmediate(go);
   }
 
@@ -290,7 +307,7 @@ export class SchedulerLoop {
       }
       this.arm();
     }
-    if (this.running.size === 0 && this.completions.length === 0) {
+    if (this.running === 0 && this.completions.length === 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const w of waiters) w();

@@ -2,7 +2,7 @@ import { RPC_CODE } from '../shared/index.ts';
 import type { RpcStatus } from '../model/index.ts';
 import { nextAttemptAt } from './backoff.ts';
 import type { HistoryRepo } from './history.ts';
-import type { AttemptOutcome, Prepared } from './invoker.ts';
+import type { Attempt, AttemptOutcome } from './invoker.ts';
 import type { JobRepo, JobRow } from './repo.ts';
 
 /** One attempt the loop owns: which run of which job, and its request once prepared. */
@@ -13,7 +13,7 @@ export interface Claim {
   firstAttemptAt: number;
   manual: boolean;
   /** Built between the claim and the due time (a Promise while its token is minted). */
-  prepared?: Prepared | Promise<Prepared>;
+  prepared?: Attempt | Promise<Attempt>;
 }
 
 /**

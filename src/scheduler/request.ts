@@ -1,6 +1,5 @@
 import type { Dispatcher } from 'undici';
 import { isTarmacError, type StatusCode } from '../shared/index.ts';
-import type { HopRequest } from './hop.ts';
 import type { JobSpec } from './job.ts';
 import { formatTime } from './time.ts';
 import type { TokenCache } from './tokens.ts';
@@ -10,6 +9,15 @@ import type { TokenCache } from './tokens.ts';
  * mark the request as internal traffic (only tarmac knows them). Undefined for any other URL.
  */
 export type InternalRoute = (url: URL) => { origin: string; headers: Record<string, string> } | undefined;
+
+/** One request of an attempt (redirects make more): where to connect and what to write. */
+export interface HopRequest {
+  origin: string;
+  path: string;
+  method: Dispatcher.HttpMethod;
+  headers: Record<string, string>;
+  body: Buffer | undefined;
+}
 
 /** One attempt of a run, as the loop asks for it. */
 export interface AttemptRequest {
