@@ -1,8 +1,9 @@
 import { performance } from 'node:perf_hooks';
-import type { Agent, Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { isTarmacError, type Clock } from '../shared/index.ts';
 import { codeOfHttp, type AttemptOutcome } from './outcome.ts';
-import type { InternalRoute, Prepared } from './request.ts';
+import type { Lanes } from './lanes.ts';
+import type { HopRequest, InternalRoute, Prepared } from './request.ts';
 
 /** Response bytes read (and dropped) before the connection is cut: only the status counts. */
 const MAX_BODY = 1 << 20;
@@ -11,7 +12,7 @@ const REDIRECT = new Set([301, 302, 303, 307, 308]);
 
 /** What attempts share: the connection pool, the clock, the router for tarmac's own URLs. */
 export interface AttemptContext {
-  agent: Agent;
+  lanes: Lanes;
   clock: Clock;
   route: InternalRoute | undefined;
   /** Takes a fired attempt under deadline watch. */
@@ -44,6 +45,8 @@ export class Attempt implements Dispatcher.DispatchHandlers {
   private location: string | undefined;
   private bytes = 0;
   private hops = 0;
+  /** The origin of the hop handed to the connection pool (released when undici is done with it). */
+  private origin = '';
   /** The current hop, once a redirect was followed. */
   private hop: { url: URL; method: Dispatcher.HttpMethod; body?: Buffer; headers: Record<string, string> } | undefined;
 
@@ -65,7 +68,7 @@ export class Attempt implements Dispatcher.DispatchHandlers {
     if (req.error) return this.finish({ ok: false, code: req.error.code, message: req.error.message });
     this.expiresAt = this.start + this.deadlineMs;
     ctx.track(this);
-    ctx.agent.dispatch(req.first, this);
+    this.send(req.first);
   }
 
   /** Cuts it short wherever it is (queued for a connection, written, reading the answer). */
@@ -105,10 +108,12 @@ export class Attempt implements Dispatcher.DispatchHandlers {
   }
 
   onComplete(): void {
+    this.ctx.lanes.release(this.origin);
     if (!this.over) this.hopDone();
   }
 
   onError(e: Error): void {
+    this.ctx.lanes.release(this.origin);
     if (this.over) return;
     if (isTarmacError(e)) return this.finish({ ok: false, code: e.code, message: e.message });
     const err = e as { code?: string; message?: string; cause?: { code?: string; message?: string } };
@@ -161,16 +166,18 @@ export class Attempt implements Dispatcher.DispatchHandlers {
     this.bytes = 0;
     this.abortHop = undefined;
     const internal = this.ctx.route?.(next);
-    this.ctx.agent.dispatch(
-      {
-        origin: internal ? internal.origin : next.origin,
-        path: `${next.pathname}${next.search}`,
-        method: h.method,
-        headers: internal ? { ...h.headers, ...internal.headers, host: next.host } : h.headers,
-        body: h.body,
-      },
-      this,
-    );
+    this.send({
+      origin: internal ? internal.origin : next.origin,
+      path: `${next.pathname}${next.search}`,
+      method: h.method,
+      headers: internal ? { ...h.headers, ...internal.headers, host: next.host } : h.headers,
+      body: h.body,
+    });
+  }
+
+  private send(req: HopRequest): void {
+    this.origin = req.origin;
+    this.ctx.lanes.send(req, this);
   }
 
   private finish(r: Result): void {

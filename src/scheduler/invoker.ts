@@ -3,6 +3,7 @@ import type { TokenMinter } from '../model/index.ts';
 import type { Clock } from '../shared/index.ts';
 import { Attempt, type AttemptContext } from './attempt.ts';
 import { Deadlines } from './deadlines.ts';
+import { Lanes } from './lanes.ts';
 import type { AttemptOutcome } from './outcome.ts';
 import { RequestBuilder, type AttemptRequest, type InternalRoute } from './request.ts';
 import { TokenCache } from './tokens.ts';
@@ -29,13 +30,16 @@ export class HttpInvoker {
   private readonly ctx: AttemptContext;
   private readonly builder: RequestBuilder;
   private readonly deadlines: Deadlines;
+  private readonly agent: Agent;
 
   constructor(opts: InvokerOptions) {
     const deadlines = new Deadlines(opts.clock);
     this.deadlines = deadlines;
     this.builder = new RequestBuilder(new TokenCache(opts.clock, opts.minter), opts.internalRoute);
+    const connections = opts.connections ?? 256;
+    this.agent = new Agent({ connections, keepAliveTimeout: 30_000 });
     this.ctx = {
-      agent: new Agent({ connections: opts.connections ?? 256, keepAliveTimeout: 30_000 }),
+      lanes: new Lanes(this.agent, connections),
       clock: opts.clock,
       route: opts.internalRoute,
       track: (a) => deadlines.add(a),
@@ -68,6 +72,6 @@ export class HttpInvoker {
   async close(): Promise<void> {
     this.abortAll();
     this.deadlines.dispose();
-    await this.ctx.agent.close().catch(() => undefined);
+    await this.agent.close().catch(() => undefined);
   }
 }
