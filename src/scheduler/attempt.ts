@@ -23,6 +23,9 @@ export interface AttemptContext {
 
 type Result = Omit<AttemptOutcome, 'start' | 'end' | 'latencyMs'>;
 
+/** Told of an attempt's outcome, with the tag it was fired with (no closure per attempt). */
+export type Done<T> = (o: AttemptOutcome, tag: T) => void;
+
 /**
  * One attempt of a job: its request, built ahead of the due time, and its progress once fired. It is
  * undici's handler for its own request(s): firing it allocates next to nothing, no promise, timer,
@@ -38,15 +41,16 @@ export class Attempt implements Dispatcher.DispatchHandlers {
   readonly deadlineMs: number;
   private t0 = 0;
   private req: Prepared | undefined;
-  private done: ((o: AttemptOutcome) => void) | undefined;
+  private done: Done<never> | undefined;
+  private tag: unknown;
   private cutWhy: 'deadline' | 'shutdown' | undefined;
   private abortHop: ((err: Error) => void) | undefined;
   private status = 0;
   private location: string | undefined;
   private bytes = 0;
   private hops = 0;
-  /** The origin of the hop handed to the connection pool (released when undici is done with it). */
-  private origin = '';
+  /** The current hop's request (its origin is released when undici is done with it). */
+  hopReq!: HopRequest;
   /** The current hop, once a redirect was followed. */
   private hop: { url: URL; method: Dispatcher.HttpMethod; body?: Buffer; headers: Record<string, string> } | undefined;
 
@@ -59,10 +63,11 @@ export class Attempt implements Dispatcher.DispatchHandlers {
   }
 
   /** Sends it now: the request is in the connection pool when this returns. `done` is called once. */
-  fire(done: (o: AttemptOutcome) => void): void {
+  fire<T>(done: Done<T>, tag: T): void {
     const { ctx } = this;
     const req = this.req!;
-    this.done = done;
+    this.done = done as Done<never>;
+    this.tag = tag;
     this.start = ctx.clock.now();
     this.t0 = performance.now();
     if (req.error) return this.finish({ ok: false, code: req.error.code, message: req.error.message });
@@ -108,12 +113,12 @@ export class Attempt implements Dispatcher.DispatchHandlers {
   }
 
   onComplete(): void {
-    this.ctx.lanes.release(this.origin);
+    this.ctx.lanes.release(this.hopReq.origin);
     if (!this.over) this.hopDone();
   }
 
   onError(e: Error): void {
-    this.ctx.lanes.release(this.origin);
+    this.ctx.lanes.release(this.hopReq.origin);
     if (this.over) return;
     if (isTarmacError(e)) return this.finish({ ok: false, code: e.code, message: e.message });
     const err = e as { code?: string; message?: string; cause?: { code?: string; message?: string } };
@@ -176,8 +181,8 @@ export class Attempt implements Dispatcher.DispatchHandlers {
   }
 
   private send(req: HopRequest): void {
-    this.origin = req.origin;
-    this.ctx.lanes.send(req, this);
+    this.hopReq = req;
+    this.ctx.lanes.send(this);
   }
 
   private finish(r: Result): void {
@@ -186,10 +191,14 @@ export class Attempt implements Dispatcher.DispatchHandlers {
     this.abortHop = undefined;
     this.req = undefined;
     this.hop = undefined;
-    const done = this.done;
+    const { done, tag } = this;
     this.done = undefined;
+    this.tag = undefined;
     if (this.tracked) this.ctx.untrack(this);
-    done?.({ ...r, start: this.start, end: this.ctx.clock.now(), latencyMs: performance.now() - this.t0 });
+    done?.(
+      { ...r, start: this.start, end: this.ctx.clock.now(), latencyMs: performance.now() - this.t0 },
+      tag as never,
+    );
   }
 }
 

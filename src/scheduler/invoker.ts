@@ -1,7 +1,7 @@
 import { Agent } from 'undici';
 import type { TokenMinter } from '../model/index.ts';
 import type { Clock } from '../shared/index.ts';
-import { Attempt, type AttemptContext } from './attempt.ts';
+import { Attempt, type AttemptContext, type Done } from './attempt.ts';
 import { Deadlines } from './deadlines.ts';
 import { Lanes } from './lanes.ts';
 import type { AttemptOutcome } from './outcome.ts';
@@ -11,7 +11,7 @@ import { TokenCache } from './tokens.ts';
 export type { AttemptRequest, InternalRoute } from './request.ts';
 export type { AttemptOutcome } from './outcome.ts';
 export { codeOfHttp } from './outcome.ts';
-export type { Attempt } from './attempt.ts';
+export type { Attempt, Done } from './attempt.ts';
 
 export interface InvokerOptions {
   clock: Clock;
@@ -53,15 +53,15 @@ export class HttpInvoker {
     return p instanceof Promise ? p.then((r) => new Attempt(this.ctx, r)) : new Attempt(this.ctx, p);
   }
 
-  /** Sends a prepared attempt now; `done` gets its outcome once (possibly before this returns). */
-  fire(a: Attempt, done: (o: AttemptOutcome) => void): void {
-    a.fire(done);
+  /** Sends a prepared attempt now; `done` gets its outcome and `tag` once (maybe before this returns). */
+  fire<T>(a: Attempt, done: Done<T>, tag: T): void {
+    a.fire(done, tag);
   }
 
   /** Prepares and fires at once (tests). */
   async attempt(req: AttemptRequest): Promise<AttemptOutcome> {
     const a = await this.prepare(req);
-    return new Promise((resolve) => a.fire(resolve));
+    return new Promise((resolve) => a.fire(resolve, undefined));
   }
 
   /** Cuts every attempt in flight (they end as CANCELLED). */

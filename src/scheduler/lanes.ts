@@ -1,15 +1,17 @@
 import type { Agent, Dispatcher } from 'undici';
 import type { HopRequest } from './request.ts';
 
-/** A request's handler as the lanes see it: undici's handler plus whether it is still wanted. */
+/** A request's handler as the lanes see it: undici's handler, its request, whether it is still wanted. */
 export interface LaneHandler extends Dispatcher.DispatchHandlers {
   /** True once the attempt is over (cut while waiting): it is dropped instead of sent. */
   readonly over: boolean;
+  /** The request to send (kept on the handler: queueing it allocates nothing). */
+  readonly hopReq: HopRequest;
 }
 
 interface Lane {
   active: number;
-  waiting: { req: HopRequest; h: LaneHandler }[];
+  waiting: LaneHandler[];
   head: number;
 }
 
@@ -28,13 +30,14 @@ export class Lanes {
   ) {}
 
   /** Hands the request to undici now, or queues it behind the origin's busy connections. */
-  send(req: HopRequest, h: LaneHandler): void {
-    let lane = this.lanes.get(req.origin);
-    if (!lane) this.lanes.set(req.origin, (lane = { active: 0, waiting: [], head: 0 }));
+  send(h: LaneHandler): void {
+    const origin = h.hopReq.origin;
+    let lane = this.lanes.get(origin);
+    if (!lane) this.lanes.set(origin, (lane = { active: 0, waiting: [], head: 0 }));
     if (lane.active < this.max) {
       lane.active++;
-      this.agent.dispatch(req, h);
-    } else lane.waiting.push({ req, h });
+      this.agent.dispatch(h.hopReq, h);
+    } else lane.waiting.push(h);
   }
 
   /** A request handed to undici is over (answered, failed or aborted): the next one may go. */
@@ -45,9 +48,9 @@ export class Lanes {
     while (lane.active < this.max && lane.head < lane.waiting.length) {
       const next = lane.waiting[lane.head]!;
       lane.waiting[lane.head++] = undefined as never;
-      if (next.h.over) continue;
+      if (next.over) continue;
       lane.active++;
-      this.agent.dispatch(next.req, next.h);
+      this.agent.dispatch(next.hopReq, next);
     }
     if (lane.head === lane.waiting.length) {
       lane.waiting = [];
