@@ -42,10 +42,9 @@ const next = (): Promise<Msg> => new Promise((r) => child.once('message', (m) =>
 const { port } = await next();
 
 // Garbage collection pauses in the scheduler process (they stall sending as much as any code).
-const gcs: { at: number; ms: number; kind: number }[] = [];
+const gcs: { at: number; ms: number }[] = [];
 new PerformanceObserver((l) => {
-  for (const e of l.getEntries())
-    gcs.push({ at: performance.timeOrigin + e.startTime, ms: e.duration, kind: (e as unknown as { detail: { kind: number } }).detail.kind });
+  for (const e of l.getEntries()) gcs.push({ at: performance.timeOrigin + e.startTime, ms: e.duration });
 }).observe({ entryTypes: ['gc'] });
 
 // Every request written by the scheduler's HTTP client, with the wall-clock time it was written.
@@ -111,14 +110,15 @@ for (let m = 0; m < MINUTES; m++) {
     `minute ${m + 1} (${new Date(due).toISOString()}): ${rows.length} runs, ${failed} failed, all answered ${lastEnd} ms after due`,
   );
   console.log(`  dispatch lateness (scheduler sends, history startTime): ${fmt(rows.map((r) => r.l))}`);
-  console.log(`  written lateness  (headers on a pooled socket):        ${fmt(written.splice(0).map((t) => t - due))}`);
+  console.log(
+    `  written lateness  (headers on a pooled socket):        ${fmt(written.splice(0).map((t) => t - due))}`,
+  );
   console.log(`  arrival lateness  (target process read it):            ${fmt(late ?? [])}`);
   const gc = gcs.splice(0).filter((g) => g.at >= due - 5000);
   const gcAfterDue = gc.filter((g) => g.at >= due);
   console.log(
     `  GC pauses: ${gc.length}, ${gc.reduce((a, g) => a + g.ms, 0).toFixed(0)} ms in all; after the due time ${gcAfterDue.reduce((a, g) => a + g.ms, 0).toFixed(0)} ms, longest ${Math.max(0, ...gcAfterDue.map((g) => g.ms)).toFixed(0)} ms`,
   );
-  if (process.env.SCHED_DEBUG) console.log(gc.map((g) => `${(g.at - due).toFixed(0)}:${g.ms.toFixed(0)}/${g.kind}`).join(' '));
   console.log(
     `  CPU for the minute's runs: scheduler ${cpu.toFixed(0)} ms, target ${targetCpu.toFixed(0)} ms (from 5 s before due until all written)`,
   );

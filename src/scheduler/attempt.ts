@@ -52,7 +52,8 @@ export class Attempt implements Dispatcher.DispatchHandlers {
   /** The current hop's request (its origin is released when undici is done with it). */
   hopReq!: HopRequest;
   /** The current hop, once a redirect was followed. */
-  private hop: { url: URL; method: Dispatcher.HttpMethod; body?: Buffer; headers: Record<string, string> } | undefined;
+  private hop:
+    { url: URL; method: Dispatcher.HttpMethod; body?: Buffer; headers: Record<string, string> } | undefined;
 
   constructor(
     private readonly ctx: AttemptContext,
@@ -87,7 +88,12 @@ export class Attempt implements Dispatcher.DispatchHandlers {
         code: 'DEADLINE_EXCEEDED',
         message: `attempt deadline of ${this.deadlineMs / 1000}s exceeded`,
       });
-    } else this.finish({ ok: false, code: 'CANCELLED', message: 'tarmac stopped while the attempt was in flight' });
+    } else
+      this.finish({
+        ok: false,
+        code: 'CANCELLED',
+        message: 'tarmac stopped while the attempt was in flight',
+      });
     abort?.(new Error(why));
   }
 

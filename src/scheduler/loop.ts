@@ -175,7 +175,6 @@ export class SchedulerLoop {
     if (this.stopped) return;
     const { repo, clock } = this.o;
     const now = clock.now();
-    if (process.env.SCHED_DEBUG) console.error('DBG tick', now);
     const rows = repo.due(now + this.lead, this.batch);
     const memo = new Map<string, number | null>();
     const next = (row: JobRow, after: number): number | null => {
@@ -225,14 +224,11 @@ export class SchedulerLoop {
         const timer = clock.setTimeout(() => {
           const due = this.pending.get(at);
           this.pending.delete(at);
-          const D0 = Date.now();
           for (const c of due?.claims ?? []) this.launch(c);
-          if (process.env.SCHED_DEBUG) console.error('DBG fire', at, D0 - at, Date.now() - at);
         }, at - clock.now()); // now, not the tick's start: claiming and preparing took a while
         this.pending.set(at, { timer, claims });
       }
     }
-    if (process.env.SCHED_DEBUG) console.error('DBG tick end', clock.now() - now, rows.length);
     if (rows.length >= this.batch) this.timer = clock.setTimeout(() => this.tick(), 0);
     else this.arm();
   }
