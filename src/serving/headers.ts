@@ -132,7 +132,11 @@ function str(v: string | string[] | undefined): string | undefined {
  * Headers for the upstream request as a flat [name, value, ...] list (http.request writes it
  * without building a header map): end-to-end headers plus X-Forwarded-* and trace context.
  */
-export function upstreamHeaderList(src: IncomingHttpHeaders, clientIp: string, keepUpgrade = false): string[] {
+export function upstreamHeaderList(
+  src: IncomingHttpHeaders,
+  clientIp: string,
+  keepUpgrade = false,
+): string[] {
   const named = connectionTokens(src.connection);
   const out: string[] = [];
   for (const k in src) {
@@ -169,7 +173,8 @@ export function upstreamHeaders(
   for (let i = 0; i < list.length; i += 2) {
     const k = list[i]!;
     const prev = h[k];
-    h[k] = prev === undefined ? list[i + 1] : [...(Array.isArray(prev) ? prev : [String(prev)]), list[i + 1]!];
+    h[k] =
+      prev === undefined ? list[i + 1] : [...(Array.isArray(prev) ? prev : [String(prev)]), list[i + 1]!];
   }
   return h;
 }

@@ -3,6 +3,13 @@ import type { Db } from '../store/index.ts';
 import { TarmacError, uuid, type Clock, type TimerHandle } from '../shared/index.ts';
 import { severityNumber, type LogEntry } from './entry.ts';
 import { matches, parseFilter, requiredEquals, type FilterNode } from './filter.ts';
+import type { DeferredEntry } from './request-entry.ts';
+
+/** A deferred entry with the insertId it got when it was written. */
+interface Pending {
+  e: DeferredEntry;
+  insertId: string;
+}
 
 export interface LogStoreOptions {
   /** Entries held in memory before a flush; beyond this, new entries are dropped and counted. */
@@ -39,7 +46,7 @@ interface Cursor {
  * flushes it in one transaction, so no request ever waits on the disk.
  */
 export class LogStore {
-  private buffer: LogEntry[] = [];
+  private buffer: (LogEntry | Pending)[] = [];
   private timer: TimerHandle | undefined;
   private sweepTimer: TimerHandle | undefined;
   private readonly events = new EventEmitter();
@@ -89,9 +96,30 @@ export class LogStore {
       receiveTimestamp: now,
     };
     this.buffer.push(entry);
-    this.timer ??= this.clock.setTimeout(() => this.flush(), this.opts.flushIntervalMs);
+    this.armFlush();
     this.events.emit('entry', entry);
     return entry;
+  }
+
+  /**
+   * Adds an entry that is formatted only when the buffer is flushed (or at once when someone
+   * tails). Never blocks; returns false when the entry was dropped.
+   */
+  writeDeferred(e: DeferredEntry): boolean {
+    if (this.disposed) return false;
+    if (this.buffer.length >= this.opts.maxBuffered) {
+      this.dropped++;
+      return false;
+    }
+    const insertId = `${this.idPrefix}${(this.seq++).toString(36)}`;
+    this.buffer.push({ e, insertId });
+    this.armFlush();
+    if (this.events.listenerCount('entry') > 0) this.events.emit('entry', JSON.parse(e.json(insertId)));
+    return true;
+  }
+
+  private armFlush(): void {
+    this.timer ??= this.clock.setTimeout(() => this.flush(), this.opts.flushIntervalMs);
   }
 
   /** Writes buffered entries to the database in one transaction. */
@@ -105,16 +133,22 @@ export class LogStore {
       'INSERT INTO log_entries (project, service, revision, ts, severity, log_name, entry) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ));
     this.db.transaction(() => {
-      for (const e of batch) {
-        const l = e.resource.labels;
+      for (const item of batch) {
+        if ('e' in item) {
+          const d = item.e;
+          const sev = severityNumber(d.severity);
+          insert.run(d.project, d.service, d.revision, d.ts, sev, d.logName, d.json(item.insertId));
+          continue;
+        }
+        const l = item.resource.labels;
         insert.run(
           l.project_id ?? '',
           l.service_name ?? '',
           l.revision_name ?? '',
-          Date.parse(e.timestamp) || Date.parse(e.receiveTimestamp),
-          severityNumber(e.severity),
-          e.logName,
-          JSON.stringify(e),
+          Date.parse(item.timestamp) || Date.parse(item.receiveTimestamp),
+          severityNumber(item.severity),
+          item.logName,
+          JSON.stringify(item),
         );
       }
     })();
