@@ -17,7 +17,11 @@ async function listEntries(p: Platform, filter: string): Promise<Entry[]> {
   const res = await fetch(`${p.urls.api}/v2/entries:list`, {
     method: 'POST',
     headers: { ...ownerHeaders(p), 'content-type': 'application/json' },
-    body: JSON.stringify({ resourceNames: [`projects/${defaultProject(p).projectId}`], filter, pageSize: 100 }),
+    body: JSON.stringify({
+      resourceNames: [`projects/${defaultProject(p).projectId}`],
+      filter,
+      pageSize: 100,
+    }),
   });
   expect(res.status).toBe(200);
   return ((await res.json()) as { entries?: Entry[] }).entries ?? [];

@@ -43,7 +43,8 @@ export class LogRetention {
     let over = false;
     for (const [revision, u] of batch) {
       const now = this.upsert.get(revision, u.bytes, u.entries)!;
-      if (now.bytes > this.limits.maxBytesPerRevision || now.entries > this.limits.maxPerRevision) over = true;
+      if (now.bytes > this.limits.maxBytesPerRevision || now.entries > this.limits.maxPerRevision)
+        over = true;
     }
     return over;
   }
@@ -126,7 +127,8 @@ export class LogRetention {
       entriesOver--;
     }
     this.db.transaction(() => {
-      if (cut >= 0) this.db.prepare('DELETE FROM log_entries WHERE revision = ? AND id <= ?').run(revision, cut);
+      if (cut >= 0)
+        this.db.prepare('DELETE FROM log_entries WHERE revision = ? AND id <= ?').run(revision, cut);
       // Totals drifted from the rows (none left to delete): set them from what is there.
       if (rows.length === 0) this.db.prepare('DELETE FROM log_usage WHERE revision = ?').run(revision);
       else this.subtract(new Map([[revision, { bytes: freed, entries: count }]]));
