@@ -2,7 +2,7 @@ import type { RevisionReadiness, RevisionRuntimeSpec } from '../model/index.ts';
 import { isTarmacError, randomSuffix, type TimerHandle } from '../shared/index.ts';
 import { DEFAULT_SCALING, type ScalingSpec } from './autoscaler.ts';
 import { Instance, type InstanceExit } from './instance.ts';
-import { explainFailure, launch, logTail, memoryMessage, teardown, type LauncherDeps } from './launcher.ts';
+import { died, explainFailure, launch, logTail, memoryMessage, teardown, type LauncherDeps } from './launcher.ts';
 import { watchLiveness } from './liveness.ts';
 import { WaitQueue, type Waiter } from './waitqueue.ts';
 import { ScalingWindow } from './window.ts';
@@ -305,6 +305,11 @@ export class Revision {
       else if (i.state === 'draining') out.draining++;
     }
     return out;
+  }
+
+  /** Whether `inst` died (exit or OOM kill, recorded now if the engine says so): no retry then. */
+  died(inst: Instance): Promise<boolean> {
+    return died(inst, this.deps.engine, (exit) => this.onExit(inst, exit));
   }
 
   /** Why an upstream connection to `inst` broke, for the response body. */
