@@ -6,11 +6,11 @@ import type { Service } from '../../client/index.ts';
 import { defineCommand, UsageError, userError, type Context } from '../core/index.ts';
 import { addServiceFlags, parseServiceFlags, type ServiceChanges } from './flags.ts';
 import { applyChanges, nextRevisionName } from './apply.ts';
+import { editBinding, modifyPolicy } from '../policy.ts';
 import {
   INVOKER,
-  editBinding,
   findService,
-  modifyServicePolicy,
+  servicePolicy,
   serviceTarget,
   servingPercent,
   waitWithProgress,
@@ -48,7 +48,7 @@ async function setPublic(
 ): Promise<void> {
   progress.set('iam', 'running');
   try {
-    await modifyServicePolicy(ctx, t.name, (p) => editBinding(p, INVOKER, 'allUsers', allow));
+    await modifyPolicy(servicePolicy(ctx, t.name), (p) => editBinding(p, INVOKER, 'allUsers', allow));
     progress.set('iam', 'done');
   } catch (e) {
     progress.set('iam', 'failed');
