@@ -2,7 +2,15 @@ import type { RevisionReadiness, RevisionRuntimeSpec } from '../model/index.ts';
 import { isTarmacError, randomSuffix, type TimerHandle } from '../shared/index.ts';
 import { DEFAULT_SCALING, type ScalingSpec } from './autoscaler.ts';
 import { Instance, type InstanceExit } from './instance.ts';
-import { died, explainFailure, launch, logTail, memoryMessage, teardown, type LauncherDeps } from './launcher.ts';
+import {
+  died,
+  explainFailure,
+  launch,
+  logTail,
+  memoryMessage,
+  teardown,
+  type LauncherDeps,
+} from './launcher.ts';
 import { watchLiveness } from './liveness.ts';
 import { WaitQueue, type Waiter } from './waitqueue.ts';
 import { ScalingWindow } from './window.ts';
