@@ -28,14 +28,20 @@ export function readChanges(opts: Record<string, unknown>): ServiceChanges {
   });
 }
 
-/** The revision name the CLI picks itself: SERVICE-SUFFIX, or a generated one when --tag needs it. */
+/**
+ * The revision name the CLI picks itself: SERVICE-SUFFIX for --revision-suffix, else a generated
+ * SERVICE-NNNNN-xyz when `force` (as gcloud does, so that deploying the same image and settings again
+ * still makes a new revision, which the server would not make for an unchanged template) or when
+ * --tag needs to name the new revision.
+ */
 export function chosenRevision(
   service: string,
   existing: Service | undefined,
   ch: ServiceChanges,
+  force: boolean,
 ): string | undefined {
   if (ch.revisionSuffix) return `${service}-${ch.revisionSuffix}`;
-  if (ch.tag) return nextRevisionName(service, existing, randomSuffix);
+  if (ch.tag || (force && existing)) return nextRevisionName(service, existing, randomSuffix);
   return undefined;
 }
 
@@ -105,7 +111,8 @@ async function deploy(ctx: Context, args: string[], opts: Record<string, unknown
   const run = ctx.client().run;
   const existing = await findService(ctx, t.name);
   await imageFor(ctx, service, t, opts, ch, existing);
-  const body = applyChanges(existing, ch, chosenRevision(service, existing, ch));
+  // gcloud's deploy always makes a new revision, even for an unchanged image and settings.
+  const body = applyChanges(existing, ch, chosenRevision(service, existing, ch, true));
   let allow = opts.allowUnauthenticated as boolean | undefined;
   if (allow === undefined && !existing && ch.invokerIamDisabled === undefined) {
     allow = (await ctx.confirm(`Allow unauthenticated invocations to [${service}]`, false)) || undefined;
