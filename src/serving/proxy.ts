@@ -241,16 +241,22 @@ export class ProxyCall implements Waiter {
     // socket, or an instance whose app had not quite started listening): a cold start never 502s.
     const idempotent = IDEMPOTENT.has(this.req.method ?? '');
     const retry = this.bodyless && idempotent && this.attempts <= RETRIES;
-    if (retry && inst && !inst.exit && err.code === 'ECONNRESET') {
+    if (!inst) return this.fail(502, 'The instance could not be reached.');
+    if (!retry || err.code !== 'ECONNRESET') return this.explain(inst);
+    // Never into an instance that died under the request: an OOM kill would just happen again.
+    void this.rev.died(inst).then((dead) => {
+      if (this.finished) return;
+      if (dead) return this.explain(inst);
       if (this.attempts === 1) return this.acquire();
       this.clock.setTimeout(() => {
         if (!this.finished) this.acquire();
       }, 200);
-      return;
-    }
-    if (!inst) return this.fail(502, 'The instance could not be reached.');
-    void this.rev.explainFailure(inst).then((r) => this.fail(r.status, r.message));
+    });
   };
+
+  private explain(inst: Instance): void {
+    void this.rev.explainFailure(inst).then((r) => this.fail(r.status, r.message));
+  }
 
   private readonly onTimeout = (): void => {
     this.deadline = undefined;

@@ -50,6 +50,16 @@ export class ServingHooks {
     this.t.metrics.oomKills.inc({ service: spec.service, revision: spec.name });
   }
 
+  probeFailed(spec: RevisionRuntimeSpec, _instanceId: string, probe: 'startup' | 'liveness'): void {
+    const labels = { service: spec.service, revision: spec.name };
+    if (probe === 'startup') this.t.metrics.startupProbeFailures.inc(labels);
+    else this.t.metrics.livenessProbeFailures.inc(labels);
+  }
+
+  instanceRestarted(spec: RevisionRuntimeSpec, _instanceId: string, reason: 'liveness'): void {
+    this.t.metrics.instanceRestarts.inc({ service: spec.service, revision: spec.name, reason });
+  }
+
   /** A serving system line (instance started/stopped, OOM kill, probe failure, timeout). */
   readonly systemLog = (revision: string, severity: Severity, text: string): void => {
     const s = this.specOf(revision);
