@@ -48,15 +48,23 @@ describe('services control plane: progress deadline and showDeleted (real engine
     expect(await instances(p)).toBe(0);
   }, 90_000);
 
-  it('lists a service whose deletion is still draining only with showDeleted=true', async () => {
+  it('lists a service or revision whose deletion is still draining only with showDeleted=true', async () => {
     const p = await usePlatform();
     const parent = `/v2/projects/${defaultProject(p).projectId}/locations/us-central1`;
     // httpd as PID 1 ignores SIGTERM, so the drain takes the 10 s grace: a window to list it in.
     const slow = service('mkdir -p /www; echo ok > /www/index.html; exec httpd -f -p "$PORT" -h /www');
-    for (const id of ['keep', 'gone']) {
-      const op = await api(p, 'POST', `${parent}/services?serviceId=${id}`, slow);
+    const ready = async (op: Json): Promise<void> =>
       expect((await api(p, 'POST', `/v2/${op.name}:wait`, { timeout: '60s' })).error).toBeUndefined();
-    }
+    for (const id of ['keep', 'gone'])
+      await ready(await api(p, 'POST', `${parent}/services?serviceId=${id}`, slow));
+    const first = (await api(p, 'GET', `${parent}/services/keep`)).latestReadyRevision.split('/').pop();
+    slow.template.containers[0].env = [{ name: 'V', value: '2' }];
+    await ready(await api(p, 'PATCH', `${parent}/services/keep`, slow));
+    // The first revision serves no more traffic and drains (10 s): deleting it now leaves it listed
+    // as deleted until the drain ends.
+    const delRev = await api(p, 'DELETE', `${parent}/services/keep/revisions/${first}`);
+    expect(delRev.httpStatus).toBe(200);
+    expect(delRev.metadata.deleteTime).toMatch(/^\d{4}-/);
     const del = await api(p, 'DELETE', `${parent}/services/gone`);
     const live = await api(p, 'GET', `${parent}/services`);
     expect(live.services.map((x: Json) => x.name.split('/').pop())).toEqual(['keep']);
@@ -67,8 +75,31 @@ describe('services control plane: progress deadline and showDeleted (real engine
     const bad = await api(p, 'GET', `${parent}/services?showDeleted=maybe`);
     expect(bad.httpStatus).toBe(400);
     expect(bad.error.status).toBe('INVALID_ARGUMENT');
+
+    const names = (r: Json): string[] => r.revisions.map((x: Json) => x.name.split('/').pop());
+    const keepRevs = await api(p, 'GET', `${parent}/services/keep/revisions`);
+    expect(names(keepRevs)).toHaveLength(1);
+    expect(names(keepRevs)[0]).toMatch(/^keep-00002-/);
+    const keepAll = await api(p, 'GET', `${parent}/services/keep/revisions?showDeleted=true`);
+    expect(names(keepAll)).toHaveLength(2);
+    expect(keepAll.revisions.find((x: Json) => x.name.endsWith(`/${first}`)).deleteTime).toMatch(/^\d{4}-/);
+    expect(keepAll.revisions.find((x: Json) => !x.name.endsWith(`/${first}`)).deleteTime).toBeUndefined();
+    // Across services: the deleted service's revision too, with its service's delete time.
+    expect(names(await api(p, 'GET', `${parent}/services/-/revisions`))).toHaveLength(1);
+    const everything = await api(p, 'GET', `${parent}/services/-/revisions?showDeleted=true`);
+    expect(names(everything)).toHaveLength(3);
+    expect(everything.revisions.filter((x: Json) => x.deleteTime)).toHaveLength(2);
+    expect((await api(p, 'GET', `${parent}/services/keep/revisions/${first}`)).deleteTime).toMatch(/^\d{4}-/);
+    // Deleting it again: it is gone as far as a second delete is concerned.
+    const again = await api(p, 'DELETE', `${parent}/services/keep/revisions/${first}`);
+    expect(again.httpStatus).toBe(404);
+    expect((await api(p, 'GET', `${parent}/services/-/revisions?showDeleted=no`)).httpStatus).toBe(400);
+
     expect((await api(p, 'POST', `/v2/${del.name}:wait`, { timeout: '60s' })).done).toBe(true);
+    const revDone = await api(p, 'POST', `/v2/${delRev.name}:wait`, { timeout: '60s' });
+    expect(revDone.response.deleteTime).toMatch(/^\d{4}-/);
     const after = await api(p, 'GET', `${parent}/services?showDeleted=true`);
     expect(after.services.map((x: Json) => x.name.split('/').pop())).toEqual(['keep']);
+    expect(names(await api(p, 'GET', `${parent}/services/-/revisions?showDeleted=true`))).toHaveLength(1);
   }, 120_000);
 });

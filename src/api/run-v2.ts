@@ -106,7 +106,14 @@ export function runV2Routes(plane: ServicesControlPlane): RouteModule {
       'GET',
       route('/revisions', SVC),
       handle((who, p, req) =>
-        q.listRevisions(who, loc(p), p.service!, query(req).get('pageSize'), query(req).get('pageToken')),
+        q.listRevisions(
+          who,
+          loc(p),
+          p.service!,
+          query(req).get('pageSize'),
+          query(req).get('pageToken'),
+          query(req).get('showDeleted'),
+        ),
       ),
     );
     const REV = `${SVC}/revisions/(?<revision>[^/:]+)`;

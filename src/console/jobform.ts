@@ -37,6 +37,20 @@ const TOKEN_KINDS: TokenKind[] = [
   },
 ];
 
+/** The retry settings as form rows: the field, its label, Cloud Scheduler's default, numeric or a duration. */
+const RETRY_ROWS: {
+  key: 'retryCount' | 'maxRetryDuration' | 'minBackoffDuration' | 'maxBackoffDuration' | 'maxDoublings';
+  label: string;
+  fallback: string | number;
+  attrs?: Record<string, string | number>;
+}[] = [
+  { key: 'retryCount', label: 'Max retry attempts', fallback: 0, attrs: { type: 'number', min: 0, max: 5 } },
+  { key: 'maxRetryDuration', label: 'Max retry duration', fallback: '0s' },
+  { key: 'minBackoffDuration', label: 'Min backoff duration', fallback: '5s' },
+  { key: 'maxBackoffDuration', label: 'Max backoff duration', fallback: '3600s' },
+  { key: 'maxDoublings', label: 'Max doublings', fallback: 5, attrs: { type: 'number', min: 0 } },
+];
+
 /** One auth header choice's extra field, prefilled from the job's target. */
 function tokenGroup(
   kind: TokenKind,
@@ -90,13 +104,12 @@ export function jobForm(
       accounts.map((a): [string, string] => [a.email ?? '', a.email ?? '']),
       t?.oidcToken?.serviceAccountEmail ?? t?.oauthToken?.serviceAccountEmail ?? '',
     ),
-    retries: input('retryCount', String(r.retryCount ?? 0), { type: 'number', min: 0, max: 5 }),
-    maxRetry: input('maxRetryDuration', String(r.maxRetryDuration ?? '0s')),
-    minBackoff: input('minBackoffDuration', String(r.minBackoffDuration ?? '5s')),
-    maxBackoff: input('maxBackoffDuration', String(r.maxBackoffDuration ?? '3600s')),
-    doublings: input('maxDoublings', String(r.maxDoublings ?? 5), { type: 'number', min: 0 }),
     deadline: input('attemptDeadline', job?.attemptDeadline ?? '180s'),
   };
+  const retries = RETRY_ROWS.map((row) => ({
+    row,
+    input: input(row.key, String(r[row.key] ?? row.fallback), row.attrs),
+  }));
   const tokens = TOKEN_KINDS.map((k) => tokenGroup(k, t));
   // The audience defaults to the URL, as in Cloud Scheduler; shown as the placeholder until typed.
   const audience = tokens[0]!.input;
@@ -139,13 +152,12 @@ export function jobForm(
       timeZone: f.tz.value.trim(),
       httpTarget,
       attemptDeadline: f.deadline.value.trim(),
-      retryConfig: {
-        retryCount: Number(f.retries.value),
-        maxRetryDuration: f.maxRetry.value.trim(),
-        minBackoffDuration: f.minBackoff.value.trim(),
-        maxBackoffDuration: f.maxBackoff.value.trim(),
-        maxDoublings: Number(f.doublings.value),
-      },
+      retryConfig: Object.fromEntries(
+        retries.map(({ row, input: el }) => [
+          row.key,
+          typeof row.fallback === 'number' ? Number(el.value) : el.value.trim(),
+        ]),
+      ),
     };
   };
   const submit = async (ev: Event): Promise<void> => {
@@ -182,11 +194,7 @@ export function jobForm(
       'fieldset',
       {},
       h('legend', {}, 'Retry settings'),
-      field('Max retry attempts', f.retries),
-      field('Max retry duration', f.maxRetry),
-      field('Min backoff duration', f.minBackoff),
-      field('Max backoff duration', f.maxBackoff),
-      field('Max doublings', f.doublings),
+      ...retries.map(({ row, input: el }) => field(row.label, el)),
       field('Attempt deadline', f.deadline),
     ),
     h('button', { type: 'submit' }, job ? 'Save' : 'Create'),

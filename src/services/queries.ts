@@ -5,6 +5,7 @@ import type { ServicesContext } from './context.ts';
 import { revisionNotFound, serviceNotFound } from './context.ts';
 import type { IamPolicy } from './deps.ts';
 import {
+  booleanParam,
   decodePageToken,
   encodePageToken,
   pageSize,
@@ -46,6 +47,7 @@ export class ServiceQueries {
     service: string,
     size?: string | null,
     token?: string | null,
+    showDeleted?: string | null,
   ): Promise<{ revisions: RevisionOutput[]; nextPageToken?: string }> {
     const suffix = service === '-' ? '' : `/services/${service}`;
     const project = await this.ctx.access(principal, loc, 'run.revisions.list', suffix);
@@ -59,6 +61,7 @@ export class ServiceQueries {
       service === '-' ? undefined : service,
       decodePageToken(token),
       limit + 1,
+      booleanParam('showDeleted', showDeleted),
     );
     const page = rows.slice(0, limit);
     const out: { revisions: RevisionOutput[]; nextPageToken?: string } = {
@@ -83,6 +86,8 @@ export class ServiceQueries {
       `/services/${service}/revisions/${id}`,
     );
     const r = this.findRevision(project.projectId, loc.region, service, id);
+    // Already being deleted: gone as far as a second delete is concerned.
+    if (r.deleteTime) throw revisionNotFound(project.projectId, loc.region, id);
     const s = this.ctx.repo.byUid(r.serviceUid)!;
     const serving =
       (s.status.appliedRoutes ?? []).some((t) => t.revision === r.name) ||
@@ -112,9 +117,13 @@ export class ServiceQueries {
       createTime: this.ctx.now(),
     };
     if (opts.validateOnly) return renderOperation(op, undefined);
-    this.ctx.ops.insert(op);
-    this.removeRevision(op, r);
-    return renderOperation(op, { ...rendered });
+    const deleteTime = this.ctx.now();
+    this.ctx.repo.tx(() => {
+      this.ctx.ops.insert(op);
+      this.ctx.repo.markRevisionDeleted(r.uid, deleteTime);
+    });
+    this.removeRevision(op, { ...r, deleteTime });
+    return renderOperation(op, { ...rendered, deleteTime });
   }
 
   async getOperation(principal: Principal, loc: Location, id: string): Promise<OperationOutput> {

@@ -268,7 +268,9 @@ export class Reconciler {
     const task = (async () => {
       try {
         await this.ctx.deps.dataPlane.retireRevision(r.name);
-        if (!this.disposed) this.ctx.repo.setRevisionDp(r.uid, 'retired');
+        // Traffic came back meanwhile (update-traffic): the revision runs again and stays active.
+        const revived = this.starting.has(r.uid) || this.live.has(r.uid);
+        if (!this.disposed && !revived) this.ctx.repo.setRevisionDp(r.uid, 'retired');
       } catch (err) {
         this.ctx.deps.logger.error(
           { err, revision: r.name },
@@ -278,6 +280,8 @@ export class Reconciler {
       }
     })().finally(() => {
       this.retiring.delete(r.uid);
+      // A revival during the drain may have lost its traffic again: look once more.
+      if (this.starting.has(r.uid) || this.live.has(r.uid)) this.enqueue(serviceUid);
       this.checkIdle();
     });
     this.retiring.set(r.uid, task);

@@ -110,6 +110,7 @@ export function renderRevision(r: RevisionRecord): RevisionOutput {
   if (t.serviceAccount) out.serviceAccount = t.serviceAccount;
   if (t.executionEnvironment) out.executionEnvironment = t.executionEnvironment;
   if (t.sessionAffinity) out.sessionAffinity = true;
+  if (r.deleteTime) out.deleteTime = r.deleteTime;
   return out;
 }
 

@@ -178,6 +178,7 @@ async function waitStartup(
     const now = clock.now();
     if (now - started >= budget) {
       const kind = probe.httpGet ? 'HTTP' : 'TCP';
+      deps.observer?.probeFailed?.(spec, inst.id, 'startup');
       throw startupError(
         'STARTUP_PROBE_FAILED',
         `Default STARTUP ${kind} probe failed ${Math.max(1, probe.failureThreshold)} time consecutively for container on port ${spec.containerPort}. The instance was not started. The user-provided container failed to start and listen on the port defined by the PORT=${spec.containerPort} environment variable within the allocated timeout.`,
@@ -272,6 +273,30 @@ export async function teardown(inst: Instance, deps: LauncherDeps, graceSeconds 
 }
 
 /**
+ * Whether `inst` ended: its exit was reported, or the engine (which also reads the kernel's OOM
+ * records) says the container stopped or had a process OOM-killed. A newly found end goes to
+ * `onExit` first. Asked after a connection reset, so a request is never retried into an instance
+ * that died under it (an OOM kill would only repeat).
+ */
+export async function died(
+  inst: Instance,
+  engine: ContainerEngine,
+  onExit: (exit: InstanceExit) => void,
+): Promise<boolean> {
+  if (inst.exit) return true;
+  if (!inst.containerId) return false;
+  const s = await engine.inspect(inst.containerId).catch(() => undefined);
+  if (inst.exit) return true;
+  if (s && !s.running)
+    onExit({ oomKilled: s.oomKilled, exitCode: s.exitCode, memoryUsedBytes: s.memoryUsedBytes });
+  // The kernel killed a process in it (say a gunicorn worker) but the container lives on: over
+  // the memory limit the whole instance ends, as on Cloud Run (onExit tears it down).
+  else if (s?.running && s.oomKilled)
+    onExit({ oomKilled: true, exitCode: null, memoryUsedBytes: s.memoryUsedBytes });
+  return inst.exit !== undefined;
+}
+
+/**
  * Why an upstream connection to `inst` broke, for the response body: waits briefly for the engine to
  * report the container's end (reporting it through `onExit` when only an inspect tells), then says
  * OOM kill, exit, or a plain closed connection.
@@ -282,15 +307,10 @@ export async function explainFailure(
   engine: ContainerEngine,
   onExit: (exit: InstanceExit) => void,
 ): Promise<{ status: number; message: string }> {
-  if (!inst.exit) await inst.waitExit(1500);
-  if (!inst.exit && inst.containerId) {
-    const s = await engine.inspect(inst.containerId).catch(() => undefined);
-    if (s && !s.running)
-      onExit({ oomKilled: s.oomKilled, exitCode: s.exitCode, memoryUsedBytes: s.memoryUsedBytes });
-    // The kernel killed a process in it (say a gunicorn worker) but the container lives on: over
-    // the memory limit the whole instance ends, as on Cloud Run (onExit tears it down).
-    else if (s?.running && s.oomKilled)
-      onExit({ oomKilled: true, exitCode: null, memoryUsedBytes: s.memoryUsedBytes });
+  if (!(await died(inst, engine, onExit))) {
+    // Not dead yet as far as the engine knows; a container on its way out shows up in a moment.
+    await inst.waitExit(1500);
+    if (!inst.exit) await died(inst, engine, onExit);
   }
   if (inst.exit?.oomKilled) {
     return {

@@ -2,7 +2,15 @@ import type { RevisionReadiness, RevisionRuntimeSpec } from '../model/index.ts';
 import { isTarmacError, randomSuffix, type TimerHandle } from '../shared/index.ts';
 import { DEFAULT_SCALING, type ScalingSpec } from './autoscaler.ts';
 import { Instance, type InstanceExit } from './instance.ts';
-import { explainFailure, launch, logTail, memoryMessage, teardown, type LauncherDeps } from './launcher.ts';
+import {
+  died,
+  explainFailure,
+  launch,
+  logTail,
+  memoryMessage,
+  teardown,
+  type LauncherDeps,
+} from './launcher.ts';
 import { watchLiveness } from './liveness.ts';
 import { WaitQueue, type Waiter } from './waitqueue.ts';
 import { ScalingWindow } from './window.ts';
@@ -92,8 +100,18 @@ export class Revision {
     this.window.noteDemand(this.demand);
   }
 
+  /** True once a drain stopped the revision: it starts no instance again (serving registers anew). */
+  get retired(): boolean {
+    return this.stopped;
+  }
+
   /** Queues a request until a slot frees up or an instance starts. */
   wait(w: Waiter): void {
+    if (this.stopped) {
+      // Nothing would ever serve it here (a retry racing the end of a drain).
+      w.fail(503, `Revision ${this.spec.name} was retired; retry the request.`);
+      return;
+    }
     if (this.active === 0 && this.deps.clock.now() < this.backoffUntil) {
       // Crash-looping: fail fast instead of holding requests through the backoff.
       w.fail(503, `The revision ${this.spec.name} could not start an instance: ${this.lastError}`);
@@ -297,6 +315,11 @@ export class Revision {
     return out;
   }
 
+  /** Whether `inst` died (exit or OOM kill, recorded now if the engine says so): no retry then. */
+  died(inst: Instance): Promise<boolean> {
+    return died(inst, this.deps.engine, (exit) => this.onExit(inst, exit));
+  }
+
   /** Why an upstream connection to `inst` broke, for the response body. */
   explainFailure(inst: Instance): Promise<{ status: number; message: string }> {
     return explainFailure(inst, this.spec, this.deps.engine, (exit) => this.onExit(inst, exit));
@@ -345,10 +368,30 @@ export class Revision {
     for (const fn of this.idleWaiters.splice(0)) fn();
   }
 
-  /** Drains: every request routed here finishes, then each instance gets SIGTERM and 10 s grace. */
-  async drain(): Promise<void> {
+  /**
+   * Cancels a drain that has not stopped the revision yet (traffic came back to it): false when it
+   * already stopped, and a new Revision must take its place.
+   */
+  resume(): boolean {
+    if (this.stopped) return false;
+    if (this.draining) {
+      this.draining = false;
+      this.checkIdle();
+    }
+    return true;
+  }
+
+  /**
+   * Drains: every request routed here finishes, then each instance gets SIGTERM and 10 s grace.
+   * Resolves true once stopped, false when `resume` cancelled the drain first.
+   */
+  async drain(): Promise<boolean> {
     this.draining = true;
-    while (this.demand > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
+    while (this.demand > 0) {
+      await new Promise<void>((r) => this.idleWaiters.push(r));
+      if (!this.draining) return false;
+    }
+    if (!this.draining) return false;
     this.stopped = true;
     if (this.tickTimer) this.deps.clock.clearTimeout(this.tickTimer);
     this.notify({
@@ -358,5 +401,6 @@ export class Revision {
       logTail: [],
     });
     await Promise.all([...this.instances].map((i) => this.retire(i, 10)));
+    return true;
   }
 }

@@ -67,6 +67,8 @@ export class Serving implements DataPlane {
   private readonly revisions = new Map<string, Revision>();
   private readonly pending = new Map<string, Promise<Revision>>();
   private readonly retiring = new Map<string, Promise<void>>();
+  /** Every drain in progress, also of revisions revived since (dispose waits for all). */
+  private readonly drains = new Set<Promise<void>>();
   private readonly logs = new Map<string, string[]>();
   private readonly addresses = new AddressPool();
   private readonly byContainer = new Map<string, Instance>();
@@ -84,7 +86,7 @@ export class Serving implements DataPlane {
       domain: o.domain,
       port: () => this.port,
       routes: this.routes,
-      revision: (name) => this.revisions.get(name),
+      revision: (name) => this.live(name),
       pending: (name) => this.pending.get(name),
       isInternal: (remote) => this.isInternal(remote),
       clock: o.clock,
@@ -211,13 +213,24 @@ export class Serving implements DataPlane {
 
   // ---- DataPlane --------------------------------------------------------------------------------
 
+  /** A revision that takes requests: not one whose drain stopped it (its instances may still stop). */
+  private live(name: string): Revision | undefined {
+    const rev = this.revisions.get(name);
+    return rev && !rev.retired ? rev : undefined;
+  }
+
   async ensureRevision(spec: RevisionRuntimeSpec): Promise<RevisionReadiness> {
     if (this.disposed)
       return { ready: false, reason: 'SHUTTING_DOWN', message: 'tarmac is stopping', logTail: [] };
-    await this.retiring.get(spec.name);
+    // Traffic back on a revision being drained (update-traffic): it keeps its instances.
+    const have = this.revisions.get(spec.name);
+    if (have?.resume()) return have.readiness();
+    // Registered synchronously, before the routes point here: requests wait for it as in a cold
+    // start, never for the old instances' teardown (nor in the queue of a stopped revision).
+    const registered = this.revisionFor(spec);
     let rev: Revision;
     try {
-      rev = await this.revisionFor(spec);
+      rev = await registered;
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       return { ready: false, reason: 'IMAGE_PULL_FAILED', message, logTail: [] };
@@ -226,7 +239,7 @@ export class Serving implements DataPlane {
   }
 
   private revisionFor(spec: RevisionRuntimeSpec): Promise<Revision> {
-    const have = this.revisions.get(spec.name);
+    const have = this.live(spec.name);
     if (have) return Promise.resolve(have);
     let p = this.pending.get(spec.name);
     if (!p) {
@@ -262,12 +275,20 @@ export class Serving implements DataPlane {
     // it would start an instance nobody stops (a progress deadline can fire that early).
     await this.pending.get(name)?.catch(() => undefined);
     const rev = this.revisions.get(name);
-    if (!rev) return this.retiring.get(name);
-    const p = rev.drain().finally(() => {
-      if (this.revisions.get(name) === rev) this.revisions.delete(name);
-      this.retiring.delete(name);
-    });
+    if (!rev || rev.retired || rev.draining) return this.retiring.get(name);
+    // A revived revision (ensureRevision after the drain stopped it) replaces this one in the map;
+    // this drain still runs to its end and dispose() waits for it.
+    const p: Promise<void> = rev
+      .drain()
+      .then((stopped) => {
+        if (stopped && this.revisions.get(name) === rev) this.revisions.delete(name);
+      })
+      .finally(() => {
+        if (this.retiring.get(name) === p) this.retiring.delete(name);
+        this.drains.delete(p);
+      });
     this.retiring.set(name, p);
+    this.drains.add(p);
     return p;
   }
 
@@ -307,6 +328,7 @@ export class Serving implements DataPlane {
     if (this.disposed) return;
     this.disposed = true;
     await Promise.all([...this.revisions.keys()].map((n) => this.retireRevision(n)));
+    await Promise.all([...this.drains]);
     this.watch?.close();
   }
 }

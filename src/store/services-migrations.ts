@@ -58,4 +58,10 @@ export const servicesMigrations: { id: number; name: string; up: string }[] = [
       CREATE INDEX run_operations_pending ON run_operations(service_uid) WHERE done = 0;
     `,
   },
+  {
+    id: 301,
+    name: 'run_revisions_delete_time',
+    // Set when a revision's deletion starts (it drains first); list hides it unless showDeleted.
+    up: 'ALTER TABLE run_revisions ADD COLUMN delete_time TEXT',
+  },
 ];

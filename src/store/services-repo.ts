@@ -40,6 +40,8 @@ export interface RevisionRecord {
   logTail: string[];
   createTime: string;
   updateTime: string;
+  /** When its deletion started (its service's, or its own); unset while it lives. */
+  deleteTime?: string;
 }
 
 interface ServiceRow {
@@ -77,6 +79,10 @@ interface RevisionRow {
   log_tail: string;
   create_time: string;
   update_time: string;
+  delete_time: string | null;
+  /** Joined from the service: its deletion counts as the revision's. */
+  service_deleting?: number;
+  service_update_time?: string;
 }
 
 const toService = (r: ServiceRow): ServiceRecord => ({
@@ -114,7 +120,13 @@ const toRevision = (r: RevisionRow): RevisionRecord => ({
   logTail: JSON.parse(r.log_tail) as string[],
   createTime: r.create_time,
   updateTime: r.update_time,
+  ...deleteTimeOf(r),
 });
+
+function deleteTimeOf(r: RevisionRow): { deleteTime?: string } {
+  const t = r.delete_time ?? (r.service_deleting ? r.service_update_time : undefined);
+  return t ? { deleteTime: t } : {};
+}
 
 /** Services and their revisions (one aggregate: a revision never outlives its service's record). */
 export class ServiceRepo {
@@ -251,6 +263,11 @@ export class ServiceRepo {
       .run(r.state, r.dp, r.reason, r.message, JSON.stringify(r.logTail), r.updateTime, r.uid);
   }
 
+  /** Marks a revision's deletion as started (it drains before its record goes). */
+  markRevisionDeleted(uid: string, time: string): void {
+    this.db.prepare('UPDATE run_revisions SET delete_time = ? WHERE uid = ?').run(time, uid);
+  }
+
   setRevisionDp(uid: string, dp: DataPlaneState): void {
     this.db.prepare('UPDATE run_revisions SET dp = ? WHERE uid = ?').run(dp, uid);
   }
@@ -275,21 +292,35 @@ export class ServiceRepo {
     return row ? toRevision(row) : undefined;
   }
 
-  /** Revisions of live services in a region (`service` undefined = all), ordered by name after `after`. */
+  /**
+   * Revisions of live services in a region (`service` undefined = all), ordered by name after
+   * `after`; with `deleted`, also those whose deletion (or their service's) is still in progress.
+   */
   listRevisions(
     projectId: string,
     region: string,
     service: string | undefined,
     after: string,
     limit: number,
+    deleted = false,
   ): RevisionRecord[] {
     const rows = this.db
       .prepare(
-        `SELECT r.* FROM run_revisions r JOIN run_services s ON s.uid = r.service_uid
-         WHERE r.project_id = ? AND r.region = ? AND s.deleting = 0 AND (? IS NULL OR r.service = ?) AND r.name > ?
+        `SELECT r.*, s.deleting AS service_deleting, s.update_time AS service_update_time
+         FROM run_revisions r JOIN run_services s ON s.uid = r.service_uid
+         WHERE r.project_id = ? AND r.region = ? AND ((s.deleting = 0 AND r.delete_time IS NULL) OR ?)
+           AND (? IS NULL OR r.service = ?) AND r.name > ?
          ORDER BY r.name LIMIT ?`,
       )
-      .all(projectId, region, service ?? null, service ?? null, after, limit) as RevisionRow[];
+      .all(
+        projectId,
+        region,
+        deleted ? 1 : 0,
+        service ?? null,
+        service ?? null,
+        after,
+        limit,
+      ) as RevisionRow[];
     return rows.map(toRevision);
   }
 

@@ -107,5 +107,17 @@ describe('tarmac run: deploy and manage services as a user does', () => {
       `projects/${project}/locations/us-central1/services/hello`,
     );
     expect(policy.bindings).toContainEqual({ role: 'roles/run.invoker', members: ['allUsers'] });
+
+    // As gcloud: deploying the same image with the same settings again still makes a new revision
+    // (the API alone makes none for an unchanged template); a service-level update makes none.
+    const again = await runTarmac(['run', 'deploy', 'hello', '--image', BUSYBOX_IMAGE], env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(
+      /revision \[hello-00003-[a-z0-9]{3}\] has been deployed and is serving 100 percent/,
+    );
+    expect(await get(url, ingress, '/')).toMatchObject({ status: 200, body: 'hello two\n' });
+    const ingressOnly = await runTarmac(['run', 'services', 'update', 'hello', '--ingress=all'], env);
+    expect(ingressOnly.code, ingressOnly.stderr).toBe(0);
+    expect(ingressOnly.stderr).toMatch(/revision \[hello-00003-[a-z0-9]{3}\] has been deployed/);
   }, 300_000);
 });

@@ -46,4 +46,33 @@ describe('tarmac auth and iam commands', () => {
     expect(denied.code).toBe(1);
     expect(denied.stderr).toContain('iam.serviceAccounts.list');
   });
+
+  it('adds and removes a project IAM binding (gcloud projects add-/remove-iam-policy-binding)', async () => {
+    const p = await usePlatform();
+    const env = cliEnv({ TARMAC_HOME: p.paths.home });
+    const project = p.config.defaultProject;
+    const member = `serviceAccount:viewer@${project}.iam.gserviceaccount.com`;
+    const flags = [`--member=${member}`, '--role=roles/run.viewer', '--format=json'];
+    const added = await runTarmac(['projects', 'add-iam-policy-binding', project, ...flags], env);
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stderr).toContain(`Updated IAM policy for project [${project}].`);
+    const bindings = (out: string): { role: string; members: string[] }[] =>
+      (JSON.parse(out) as { bindings: { role: string; members: string[] }[] }).bindings;
+    expect(bindings(added.stdout)).toContainEqual({ role: 'roles/run.viewer', members: [member] });
+    const got = await runTarmac(['projects', 'get-iam-policy', project, '--format=json'], env);
+    expect(bindings(got.stdout)).toContainEqual({ role: 'roles/run.viewer', members: [member] });
+
+    const removed = await runTarmac(['projects', 'remove-iam-policy-binding', project, ...flags], env);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(bindings(removed.stdout).some((b) => b.role === 'roles/run.viewer')).toBe(false);
+    const again = await runTarmac(['projects', 'remove-iam-policy-binding', project, ...flags], env);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`Policy binding with the specified member [${member}]`);
+    const bad = await runTarmac(
+      ['projects', 'add-iam-policy-binding', project, '--member=someone', '--role=roles/run.viewer'],
+      env,
+    );
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--member');
+  });
 });

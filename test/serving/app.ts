@@ -4,6 +4,8 @@
  *   /cgi-bin/env     K_* / PORT / forwarding headers as text
  *   /cgi-bin/sleep   sleeps QUERY_STRING seconds, then answers
  *   /cgi-bin/oom     makes the app (PID 1) grow a string until the memory limit kills the container
+ *   /cgi-bin/hog     the CGI process (a worker) grows a string until the kernel kills it; the container
+ *                    lives on; prints "hog attempt" on stderr first (instance logs count the attempts)
  *   /cgi-bin/call    fetches the URL in QUERY_STRING from inside the container (service to service)
  *   /cgi-bin/echo    echoes the request body
  *   /cgi-bin/sse     five server-sent events, 300 ms apart
@@ -15,6 +17,7 @@ const scripts: Record<string, string> = {
   env: 'echo "K_SERVICE=$K_SERVICE"; echo "K_REVISION=$K_REVISION"; echo "K_CONFIGURATION=$K_CONFIGURATION"; echo "PORT=$PORT"; echo "GREETING=$GREETING"; echo "GCE_METADATA_HOST=$GCE_METADATA_HOST"; echo "XFF=$HTTP_X_FORWARDED_FOR"; echo "XFP=$HTTP_X_FORWARDED_PROTO"; echo "XFH=$HTTP_X_FORWARDED_HOST"; echo "TRACEPARENT=$HTTP_TRACEPARENT"; echo "XCTC=$HTTP_X_CLOUD_TRACE_CONTEXT"; echo "ARGS=$(cat /proc/1/cmdline | tr "\\0" " ")"',
   sleep: 'echo "slept $QUERY_STRING"',
   oom: 'echo unreachable',
+  hog: 'echo unreachable',
   call: 'wget -q -O - "$QUERY_STRING" 2>&1 || echo "call failed: $?"',
   echo: 'cat',
   one: 'if mkdir /tmp/busy 2>/dev/null; then sleep "${QUERY_STRING:-0.2}"; rmdir /tmp/busy; echo "one $HOSTNAME"; else echo overlap; fi',
@@ -34,7 +37,13 @@ export function appScript(delaySeconds = 0): string {
   for (const [name, body] of Object.entries(scripts)) {
     // /sleep waits before its headers, so the ingress has nothing to send until it answers.
     const before =
-      name === 'sleep' ? 'sleep "$QUERY_STRING"' : name === 'oom' ? 'kill -USR1 1; sleep 30' : ':';
+      name === 'sleep'
+        ? 'sleep "$QUERY_STRING"'
+        : name === 'oom'
+          ? 'kill -USR1 1; sleep 30'
+          : name === 'hog'
+            ? 'echo "hog attempt" >&2; x=a; while :; do x="$x$x"; done'
+            : ':';
     parts.push(cgi(name, body, name === 'sse' ? 'text/event-stream' : 'text/plain', before));
   }
   if (delaySeconds > 0) parts.push(`sleep ${delaySeconds}`);

@@ -32,6 +32,9 @@ describe('serving: limits, probes and failures (real engine)', () => {
     const r = await get(url, rig.port, '/cgi-bin/oom');
     expect(r.status).toBe(503);
     expect(r.body).toContain('Memory limit of 64 MiB exceeded');
+    // Answered once the kill is known: the GET is not retried into a new instance to be killed again.
+    expect(r.ms).toBeLessThan(8000);
+    expect(rig.serving.systemLogs(spec.name).filter((l) => l.includes('exceeded'))).toHaveLength(1);
     expect(rig.serving.systemLogs(spec.name).join('\n')).toMatch(
       /ERROR Memory limit of 64 MiB exceeded with (6[4-9]|[7-9]\d) MiB used\. Consider increasing the memory limit\./,
     );
@@ -40,6 +43,25 @@ describe('serving: limits, probes and failures (real engine)', () => {
       return x.status === 200 ? x : undefined;
     }, 30_000);
     expect(next.body).toBe('ok\n');
+  });
+
+  it('answers a GET whose worker was OOM-killed at once with 503, without retrying it', async () => {
+    const lines: string[] = [];
+    const rig = await useServing({
+      observer: {
+        instanceLog: (_spec, _id, line) => void lines.push(line.text),
+        instanceStarted: () => undefined,
+        instanceOomKilled: () => undefined,
+      },
+    });
+    const { url, spec } = await rig.deploy('hog', { memoryBytes: 64 * 1024 * 1024 });
+    const r = await get(url, rig.port, '/cgi-bin/hog');
+    expect(r.status).toBe(503);
+    expect(r.body).toContain('Memory limit of 64 MiB exceeded');
+    // Retried after the reset, each attempt allocated again and was killed again (6 runs, ~20 s).
+    expect(r.ms).toBeLessThan(8000);
+    await until(() => rig.serving.systemLogs(spec.name).some((l) => l.includes('stopped')), 30_000);
+    expect(lines.filter((l) => l.includes('hog attempt'))).toHaveLength(1);
   });
 
   it('reports a container that exits before listening, with its log tail, and backs off', async () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { Service } from '../../client/index.ts';
-import { applyChanges } from './apply.ts';
+import { applyChanges, touchesTemplate } from './apply.ts';
+import { chosenRevision } from './deploy.ts';
 import { parseServiceFlags } from './flags.ts';
 import { exportView, serviceToKrm } from './krm.ts';
 import { krmToService } from './replace.ts';
@@ -136,5 +137,20 @@ describe('deploy flags', () => {
       containers: [{ image: 'gcr.io/p/hello' }],
     });
     expect(back.service.labels).toEqual({ team: 'a' });
+  });
+
+  it('names a new revision itself when forced (gcloud always makes one on deploy)', () => {
+    const none = changes({});
+    expect(chosenRevision('hello', existing, none, false)).toBeUndefined();
+    expect(chosenRevision('hello', existing, none, true)).toMatch(/^hello-00003-[a-z0-9]{3}$/);
+    expect(chosenRevision('hello', undefined, none, true)).toBeUndefined();
+    expect(chosenRevision('hello', existing, changes({ revisionSuffix: 'v9' }), true)).toBe('hello-v9');
+    expect(touchesTemplate(none)).toBe(false);
+    expect(touchesTemplate(changes({ ingress: 'all', description: 'd', labels: ['a=b'] }))).toBe(false);
+    expect(touchesTemplate(changes({ memory: '512Mi' }))).toBe(true);
+    expect(touchesTemplate(changes({ removeEnvVars: ['A'] }))).toBe(true);
+    expect(touchesTemplate(changes({ clearEnvVars: true }))).toBe(true);
+    // A service-level change keeps the template, its revision name included: no new revision.
+    expect(applyChanges(existing, changes({ ingress: 'internal' })).template).toEqual(existing.template);
   });
 });

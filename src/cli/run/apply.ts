@@ -95,6 +95,29 @@ function applyTraffic(
   return existing || ch.tag || ch.noTraffic ? traffic : undefined;
 }
 
+/** Whether the changes set anything in the revision template (gcloud's template config changes). */
+export function touchesTemplate(ch: ServiceChanges): boolean {
+  const given = [
+    ch.image,
+    ch.memory,
+    ch.cpu,
+    ch.timeoutSeconds,
+    ch.concurrency,
+    ch.minInstances,
+    ch.maxInstances,
+    ch.env.set,
+    ch.serviceAccount,
+    ch.port,
+    ch.http2,
+    ch.command,
+    ch.args,
+    ch.cpuThrottling,
+    ch.cpuBoost,
+    ch.executionEnvironment,
+  ].some((v) => v !== undefined);
+  return given || Object.keys(ch.env.update).length > 0 || ch.env.remove.length > 0;
+}
+
 /**
  * The Service to send for a deploy/update: the existing one (or a new one) with the changes applied.
  * `revision` is the new revision's name when the CLI chose it (--revision-suffix, --tag).
@@ -102,8 +125,10 @@ function applyTraffic(
 export function applyChanges(existing: Service | undefined, ch: ServiceChanges, revision?: string): Service {
   const s: Service = existing ? desiredState(existing) : {};
   const t = (s.template ??= {});
+  // A chosen name makes the new revision; a template change without one lets the server name it; a
+  // service-level change keeps the template as it is (name included), so no revision is made.
   if (revision) t.revision = revision;
-  else delete t.revision;
+  else if (touchesTemplate(ch)) delete t.revision;
   const containers = (t.containers ??= []);
   if (containers.length === 0) {
     if (!ch.image)
@@ -154,7 +179,9 @@ export function nextRevisionName(
   existing: Service | undefined,
   random: () => string,
 ): string {
-  const m = /-(\d{5})-[a-z0-9]{3}$/.exec(shortName(existing?.latestCreatedRevision));
-  const seq = m ? Number(m[1]) + 1 : 1;
+  // The latest created revision may carry a chosen name (--revision-suffix): the ready one then counts.
+  const seqOf = (name: string | undefined): number =>
+    Number(/-(\d{5})-[a-z0-9]{3}$/.exec(shortName(name))?.[1] ?? 0);
+  const seq = Math.max(seqOf(existing?.latestCreatedRevision), seqOf(existing?.latestReadyRevision)) + 1;
   return `${service}-${String(seq).padStart(5, '0')}-${random()}`;
 }

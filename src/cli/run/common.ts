@@ -1,5 +1,6 @@
-import { isTarmacError, TarmacError } from '../../shared/index.ts';
-import { operationError, type Operation, type Policy, type Service } from '../../client/index.ts';
+import { isTarmacError } from '../../shared/index.ts';
+import { operationError, type Operation, type Service } from '../../client/index.ts';
+import type { PolicyAccess } from '../policy.ts';
 import { userError, type Context } from '../core/index.ts';
 import { shortName } from './krm.ts';
 
@@ -82,39 +83,10 @@ export async function waitWithProgress(
 
 export const INVOKER = 'roles/run.invoker';
 
-/** Adds or removes `member` in `role` of a policy; true when the policy changed. */
-export function editBinding(policy: Policy, role: string, member: string, add: boolean): boolean {
-  const bindings = (policy.bindings ??= []);
-  let b = bindings.find((x) => x.role === role && !x.condition);
-  if (add) {
-    if (b?.members.includes(member)) return false;
-    if (!b) bindings.push((b = { role, members: [] }));
-    b.members.push(member);
-    return true;
-  }
-  if (!b?.members.includes(member)) return false;
-  b.members = b.members.filter((m) => m !== member);
-  policy.bindings = bindings.filter((x) => x.members.length > 0);
-  return true;
-}
-
-/** Read-modify-write of a service's policy (sends the etag back; retries once on a concurrent change). */
-export async function modifyServicePolicy(
-  ctx: Context,
-  name: string,
-  edit: (p: Policy) => boolean,
-): Promise<Policy> {
+/** Reads and writes a service's IAM policy through the API (for the shared binding helpers). */
+export function servicePolicy(ctx: Context, name: string): PolicyAccess {
   const run = ctx.client().run;
-  for (let attempt = 0; ; attempt++) {
-    const policy = await run.getIamPolicy(name);
-    if (!edit(policy)) return policy;
-    try {
-      return await run.setIamPolicy(name, policy);
-    } catch (e) {
-      if (attempt === 0 && e instanceof TarmacError && e.code === 'ABORTED') continue;
-      throw e;
-    }
-  }
+  return { get: () => run.getIamPolicy(name), set: (p) => run.setIamPolicy(name, p) };
 }
 
 /** Percent of traffic the given revision (short name) serves, from trafficStatuses (LATEST counts). */

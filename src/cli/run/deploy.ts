@@ -6,11 +6,11 @@ import type { Service } from '../../client/index.ts';
 import { defineCommand, UsageError, userError, type Context } from '../core/index.ts';
 import { addServiceFlags, parseServiceFlags, type ServiceChanges } from './flags.ts';
 import { applyChanges, nextRevisionName } from './apply.ts';
+import { editBinding, modifyPolicy } from '../policy.ts';
 import {
   INVOKER,
-  editBinding,
   findService,
-  modifyServicePolicy,
+  servicePolicy,
   serviceTarget,
   servingPercent,
   waitWithProgress,
@@ -28,14 +28,20 @@ export function readChanges(opts: Record<string, unknown>): ServiceChanges {
   });
 }
 
-/** The revision name the CLI picks itself: SERVICE-SUFFIX, or a generated one when --tag needs it. */
+/**
+ * The revision name the CLI picks itself: SERVICE-SUFFIX for --revision-suffix, else a generated
+ * SERVICE-NNNNN-xyz when `force` (as gcloud does, so that deploying the same image and settings again
+ * still makes a new revision, which the server would not make for an unchanged template) or when
+ * --tag needs to name the new revision.
+ */
 export function chosenRevision(
   service: string,
   existing: Service | undefined,
   ch: ServiceChanges,
+  force: boolean,
 ): string | undefined {
   if (ch.revisionSuffix) return `${service}-${ch.revisionSuffix}`;
-  if (ch.tag) return nextRevisionName(service, existing, randomSuffix);
+  if (ch.tag || (force && existing)) return nextRevisionName(service, existing, randomSuffix);
   return undefined;
 }
 
@@ -48,7 +54,7 @@ async function setPublic(
 ): Promise<void> {
   progress.set('iam', 'running');
   try {
-    await modifyServicePolicy(ctx, t.name, (p) => editBinding(p, INVOKER, 'allUsers', allow));
+    await modifyPolicy(servicePolicy(ctx, t.name), (p) => editBinding(p, INVOKER, 'allUsers', allow));
     progress.set('iam', 'done');
   } catch (e) {
     progress.set('iam', 'failed');
@@ -105,7 +111,8 @@ async function deploy(ctx: Context, args: string[], opts: Record<string, unknown
   const run = ctx.client().run;
   const existing = await findService(ctx, t.name);
   await imageFor(ctx, service, t, opts, ch, existing);
-  const body = applyChanges(existing, ch, chosenRevision(service, existing, ch));
+  // gcloud's deploy always makes a new revision, even for an unchanged image and settings.
+  const body = applyChanges(existing, ch, chosenRevision(service, existing, ch, true));
   let allow = opts.allowUnauthenticated as boolean | undefined;
   if (allow === undefined && !existing && ch.invokerIamDisabled === undefined) {
     allow = (await ctx.confirm(`Allow unauthenticated invocations to [${service}]`, false)) || undefined;

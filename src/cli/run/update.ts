@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { collect, defineCommand, type Context } from '../core/index.ts';
-import { applyChanges, desiredState } from './apply.ts';
+import { applyChanges, desiredState, touchesTemplate } from './apply.ts';
 import { getService, serviceTarget, waitWithProgress } from './common.ts';
 import { chosenRevision, readChanges, reportDeployed } from './deploy.ts';
 import { addServiceFlags } from './flags.ts';
@@ -10,7 +10,9 @@ async function update(ctx: Context, [service]: string[], opts: Record<string, un
   const ch = readChanges(opts);
   const t = serviceTarget(ctx, service!);
   const existing = await getService(ctx, t);
-  const body = applyChanges(existing, ch, chosenRevision(service!, existing, ch));
+  // As gcloud: a change to the revision template always makes a new revision, even when a flag
+  // repeats the current value; service-level flags alone (ingress, description, ...) do not.
+  const body = applyChanges(existing, ch, chosenRevision(service!, existing, ch, touchesTemplate(ch)));
   const progress = ctx
     .progress('Deploying...', [
       { key: 'revision', label: 'Creating Revision' },
