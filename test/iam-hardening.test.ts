@@ -149,8 +149,15 @@ describe('identity hardening (real engine)', () => {
     expect((statSync(p.paths.credentials).mode & 0o777).toString(8)).toBe('600');
 
     // Nothing secret in the logs (trace level): tokens, key material, the owner's credential.
+    // Also the stored log entries (request logs, container output, system events) of the project.
+    const entries = await apiCall(p, 'POST', '/v2/entries:list', {
+      resourceNames: [`projects/${projectId}`],
+      pageSize: 1000,
+    });
+    expect((entries.json as { entries: unknown[] }).entries.length).toBeGreaterThan(3);
     await p.dispose();
-    expect(logged.length).toBeGreaterThan(1000);
+    logged += JSON.stringify(entries.json);
+    expect(logged).toContain('headers');
     const pemBody = keyFile.private_key.split('\n')[1]!;
     const secrets = {
       idToken,
@@ -167,7 +174,9 @@ describe('identity hardening (real engine)', () => {
   it('lists, gets and deletes user-managed keys; a deleted key no longer gets tokens', async () => {
     const p = await usePlatform();
     const { projectId } = defaultProject(p);
-    const sa = await apiCall(p, 'POST', `/v1/projects/${projectId}/serviceAccounts`, { accountId: 'keyed' });
+    const sa = await apiCall(p, 'POST', `/v1/projects/${projectId}/serviceAccounts`, {
+      accountId: 'keyed-account',
+    });
     const email = (sa.json as { email: string }).email;
     const created = await apiCall(p, 'POST', `/v1/projects/-/serviceAccounts/${email}/keys`, {});
     const { name, privateKeyData } = created.json as { name: string; privateKeyData: string };
