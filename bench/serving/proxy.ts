@@ -16,7 +16,7 @@ import { deployPythonApp, formatWrk, startNginx, withCpu, wrk, type WrkResult } 
 const seconds = Number(process.argv[2] ?? 10);
 const connections = Number(process.argv[3] ?? 32);
 const rounds = Number(process.argv[4] ?? 1);
-const PROCESSES = ['wrk', 'python3', 'slirp4netns', 'nginx'];
+const PROCESSES = ['python3', 'slirp4netns', 'nginx'];
 type Path = 'direct' | 'ingress' | 'nginx';
 
 const rig = await startRig({});
