@@ -7,6 +7,7 @@ import { serviceName } from './names.ts';
 import { nextStatus, opResult } from './status.ts';
 import { digestOf, withDigest } from './wiring.ts';
 import { RetireGate } from './retire-gate.ts';
+import { withProgressDeadline } from './deadline.ts';
 
 const RETRY_MS = 1000;
 /** Knative's default progress deadline for a revision to become ready. */
@@ -199,7 +200,15 @@ export class Reconciler {
         const image = pinned ? withDigest(local, pinned) : local;
         const started = this.ctx.deps.dataPlane.ensureRevision({ ...r.runtime, image });
         // A revision that was ready before a restart keeps serving however long its start takes.
-        readiness = r.state === 'READY' ? await started : await this.withDeadline(started, r.name);
+        readiness =
+          r.state === 'READY'
+            ? await started
+            : await withProgressDeadline(
+                this.ctx.deps.clock,
+                this.ctx.deps.progressDeadlineMs ?? PROGRESS_DEADLINE_MS,
+                started,
+                r.name,
+              );
       } catch (err) {
         this.ctx.deps.logger.error({ err, revision: r.name }, 'data plane failed to start a revision');
         readiness = {
@@ -233,31 +242,6 @@ export class Reconciler {
       this.checkIdle();
     });
     this.starting.set(r.uid, task);
-  }
-
-  /**
-   * Cloud Run fails a revision that does not become ready within its progress deadline (Knative's
-   * progressDeadline, 600 s by default); the data plane then retires it like any failed revision.
-   */
-  private withDeadline(started: Promise<RevisionReadiness>, name: string): Promise<RevisionReadiness> {
-    const ms = this.ctx.deps.progressDeadlineMs ?? PROGRESS_DEADLINE_MS;
-    const { clock } = this.ctx.deps;
-    let timer: ReturnType<typeof clock.setTimeout> | undefined;
-    const expired = new Promise<RevisionReadiness>((resolve) => {
-      timer = clock.setTimeout(
-        () =>
-          resolve({
-            ready: false,
-            reason: 'PROGRESS_DEADLINE_EXCEEDED',
-            message: `Revision '${name}' did not become ready within the progress deadline of ${ms / 1000} s.`,
-            logTail: [],
-          }),
-        ms,
-      );
-    });
-    return Promise.race([started, expired]).finally(() => {
-      if (timer !== undefined) clock.clearTimeout(timer);
-    });
   }
 
   private supersede(r: RevisionRecord, latest: RevisionRecord): void {
