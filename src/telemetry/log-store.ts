@@ -4,6 +4,13 @@ import { TarmacError, uuid, type Clock, type TimerHandle } from '../shared/index
 import { severityNumber, type LogEntry } from './entry.ts';
 import { matches, parseFilter, requiredEquals, type FilterNode } from './filter.ts';
 import { LogRetention } from './retention.ts';
+import type { DeferredEntry } from './request-entry.ts';
+
+/** A deferred entry with the insertId it got when it was written. */
+interface Pending {
+  e: DeferredEntry;
+  insertId: string;
+}
 
 export interface LogStoreOptions {
   /** Entries held in memory before a flush; beyond this, new entries are dropped and counted. */
@@ -45,7 +52,7 @@ interface Cursor {
  * flushes it in one transaction, so no request ever waits on the disk.
  */
 export class LogStore {
-  private buffer: LogEntry[] = [];
+  private buffer: (LogEntry | Pending)[] = [];
   private timer: TimerHandle | undefined;
   private sweepTimer: TimerHandle | undefined;
   private readonly events = new EventEmitter();
@@ -102,9 +109,30 @@ export class LogStore {
       receiveTimestamp: now,
     };
     this.buffer.push(entry);
-    this.timer ??= this.clock.setTimeout(() => this.flush(), this.opts.flushIntervalMs);
+    this.armFlush();
     this.events.emit('entry', entry);
     return entry;
+  }
+
+  /**
+   * Adds an entry that is formatted only when the buffer is flushed (or at once when someone
+   * tails). Never blocks; returns false when the entry was dropped.
+   */
+  writeDeferred(e: DeferredEntry): boolean {
+    if (this.disposed) return false;
+    if (this.buffer.length >= this.opts.maxBuffered) {
+      this.dropped++;
+      return false;
+    }
+    const insertId = `${this.idPrefix}${(this.seq++).toString(36)}`;
+    this.buffer.push({ e, insertId });
+    this.armFlush();
+    if (this.events.listenerCount('entry') > 0) this.events.emit('entry', JSON.parse(e.json(insertId)));
+    return true;
+  }
+
+  private armFlush(): void {
+    this.timer ??= this.clock.setTimeout(() => this.flush(), this.opts.flushIntervalMs);
   }
 
   /** Writes buffered entries to the database in one transaction. */
@@ -119,21 +147,11 @@ export class LogStore {
     ));
     const over = this.db.transaction(() => {
       const usage = new Map<string, { bytes: number; entries: number }>();
-      for (const e of batch) {
-        const l = e.resource.labels;
-        const json = JSON.stringify(e);
-        const bytes = Buffer.byteLength(json);
-        const revision = l.revision_name ?? '';
-        insert.run(
-          l.project_id ?? '',
-          l.service_name ?? '',
-          revision,
-          Date.parse(e.timestamp) || Date.parse(e.receiveTimestamp),
-          severityNumber(e.severity),
-          e.logName,
-          json,
-          bytes,
-        );
+      for (const item of batch) {
+        const row = toRow(item);
+        insert.run(...row);
+        const revision = row[2];
+        const bytes = row[7];
         const u = usage.get(revision) ?? { bytes: 0, entries: 0 };
         u.bytes += bytes;
         u.entries++;
@@ -256,6 +274,30 @@ function narrow(filter: FilterNode | undefined): { where: string; args: string[]
     }
   }
   return { where: parts.join(' AND '), args };
+}
+
+type Row8 = [string, string, string, number, number, string, string, number];
+
+/** A buffered entry's row; deferred entries (request logs) are formatted here, off the request path. */
+function toRow(item: LogEntry | Pending): Row8 {
+  if ('e' in item) {
+    const d = item.e;
+    const json = d.json(item.insertId);
+    const sev = severityNumber(d.severity);
+    return [d.project, d.service, d.revision, d.ts, sev, d.logName, json, Buffer.byteLength(json)];
+  }
+  const l = item.resource.labels;
+  const json = JSON.stringify(item);
+  return [
+    l.project_id ?? '',
+    l.service_name ?? '',
+    l.revision_name ?? '',
+    Date.parse(item.timestamp) || Date.parse(item.receiveTimestamp),
+    severityNumber(item.severity),
+    item.logName,
+    json,
+    Buffer.byteLength(json),
+  ];
 }
 
 function encodeToken(c: Cursor): string {
