@@ -28,7 +28,7 @@ class H(BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header('Content-Length', '3')
         self.end_headers()
-        self.wfile.write(b'ok\\\\n')
+        self.wfile.write(b'ok\\n')
     def log_message(self, *a):
         pass
 ThreadingHTTPServer(('', int(os.environ['PORT'])), H).serve_forever()

@@ -67,6 +67,7 @@ export class ProxyCall implements Waiter {
   private inQueue = false;
   private inst: Instance | undefined;
   private upstream: ClientRequest | undefined;
+  private upstreamRes: IncomingMessage | undefined;
   private deadline: TimerHandle | undefined;
   private finished = false;
   private attempts = 0;
@@ -196,6 +197,7 @@ export class ProxyCall implements Waiter {
       ures.resume();
       return;
     }
+    this.upstreamRes = ures;
     const res = this.res;
     res.writeHead(ures.statusCode ?? 502, ures.statusMessage, endToEnd(ures.headers));
     ures.on('end', this.onUpstreamEnd);
@@ -214,6 +216,9 @@ export class ProxyCall implements Waiter {
   };
 
   private readonly onUpstreamError = (err: NodeJS.ErrnoException): void => {
+    // The response arrived whole and only the connection failed after it (say bytes past its
+    // Content-Length): it is still delivered, and its 'end' returns the slot.
+    if (this.upstreamRes?.complete) return;
     const inst = this.inst;
     this.releaseSlot();
     if (this.finished) return;
