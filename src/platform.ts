@@ -109,7 +109,11 @@ export class Platform {
     });
     this.meta = new MetaRepo(this.db);
     this.installationId = this.meta.getOrCreate('installation_id', uuid);
-    this.telemetry = new Telemetry(this.db, this.clock);
+    this.telemetry = new Telemetry(this.db, this.clock, {
+      maxBytesPerRevision: config.logs.maxBytesPerRevision,
+      maxPerRevision: config.logs.maxEntriesPerRevision,
+      maxAgeMs: config.logs.maxAgeDays * 86_400_000,
+    });
     this.stack.push(() => this.telemetry.dispose());
     this.iam = new Iam({
       db: this.db,

@@ -9,7 +9,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,7 +96,20 @@ async function waitFor(url: string): Promise<void> {
   throw new Error(`${url} did not come up`);
 }
 
-async function startTarmac(): Promise<{ host: string; creds: string[] }> {
+interface Reg {
+  host: string;
+  creds: string[];
+  pid: number;
+}
+
+/** CPU seconds (user + system, all threads) a process has used so far. */
+function cpuOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+async function startTarmac(): Promise<Reg> {
   const port = await freePort();
   const home = join(work, 'tarmac-home');
   const prof = PROFILE ? ['--cpu-prof', '--cpu-prof-dir', PROFILE] : [];
@@ -112,10 +125,10 @@ async function startTarmac(): Promise<{ host: string; creds: string[] }> {
   });
   const { token } = JSON.parse(line) as { token: string };
   await waitFor(`http://127.0.0.1:${port}/healthz`);
-  return { host: `127.0.0.1:${port}`, creds: [`x:${token}`] };
+  return { host: `127.0.0.1:${port}`, creds: [`x:${token}`], pid: child.pid! };
 }
 
-async function startDistribution(): Promise<{ host: string; creds: string[] }> {
+async function startDistribution(): Promise<Reg> {
   const port = await freePort();
   const cfg = join(work, 'distribution.yml');
   writeFileSync(
@@ -142,7 +155,7 @@ async function startDistribution(): Promise<{ host: string; creds: string[] }> {
     if (code !== null && code !== 0) console.error(`docker-registry exited with ${code}`);
   });
   await waitFor(`http://127.0.0.1:${port}/v2/`);
-  return { host: `127.0.0.1:${port}`, creds: [] };
+  return { host: `127.0.0.1:${port}`, creds: [], pid: child.pid! };
 }
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
@@ -151,15 +164,22 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return Number(process.hrtime.bigint() - t) / 1e9;
 }
 
-async function measure(name: string, reg: { host: string; creds: string[] }, image: string, round: number) {
+/** Seconds `fn` takes, and the CPU seconds the registry process spent meanwhile. */
+async function timedCpu(pid: number, fn: () => Promise<unknown>): Promise<{ s: number; cpu: number }> {
+  const c0 = cpuOf(pid);
+  const s = await timed(fn);
+  return { s, cpu: cpuOf(pid) - c0 };
+}
+
+async function measure(name: string, reg: Reg, image: string, round: number) {
   const ref = `docker://${reg.host}/tarmac-project/bench${round}:1`;
   const dest = reg.creds.length ? ['--dest-creds', reg.creds[0]!] : [];
   const src = reg.creds.length ? ['--src-creds', reg.creds[0]!] : [];
-  const push = await timed(() =>
+  const push = await timedCpu(reg.pid, () =>
     run('skopeo', ['copy', '-q', '--dest-tls-verify=false', ...dest, `oci:${image}`, ref]),
   );
   const out = join(work, `pull-${name}-${round}`);
-  const pull = await timed(() =>
+  const pull = await timedCpu(reg.pid, () =>
     run('skopeo', ['copy', '-q', '--src-tls-verify=false', ...src, ref, `dir:${out}`]),
   );
   rmSync(out, { recursive: true, force: true });
@@ -182,9 +202,12 @@ async function main(): Promise<void> {
       round % 2 === 0 ? (['tarmac', 'distribution'] as const) : (['distribution', 'tarmac'] as const);
     for (const name of order) {
       const r = await measure(name, name === 'tarmac' ? tarmac : dist, image, round);
-      best[name].push = Math.min(best[name].push, r.push);
-      best[name].pull = Math.min(best[name].pull, r.pull);
-      console.log(`round ${round} ${name}: push ${r.push.toFixed(2)} s, pull ${r.pull.toFixed(2)} s`);
+      best[name].push = Math.min(best[name].push, r.push.s);
+      best[name].pull = Math.min(best[name].pull, r.pull.s);
+      console.log(
+        `round ${round} ${name}: push ${r.push.s.toFixed(2)} s (server CPU ${r.push.cpu.toFixed(2)} s), ` +
+          `pull ${r.pull.s.toFixed(2)} s (server CPU ${r.pull.cpu.toFixed(2)} s)`,
+      );
     }
     rmSync(image, { recursive: true, force: true });
   }

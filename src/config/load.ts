@@ -38,6 +38,13 @@ const KEYS: { key: string; env: string; flag: string; kind: 'string' | 'int' | '
     flag: 'progress-deadline-seconds',
     kind: 'int',
   },
+  {
+    key: 'logs.maxBytesPerRevision',
+    env: 'TARMAC_LOG_MAX_BYTES_PER_REVISION',
+    flag: 'log-max-bytes-per-revision',
+    kind: 'int',
+  },
+  { key: 'logs.maxAgeDays', env: 'TARMAC_LOG_MAX_AGE_DAYS', flag: 'log-max-age-days', kind: 'number' },
   { key: 'builds.parallelism', env: 'TARMAC_BUILD_PARALLELISM', flag: 'build-parallelism', kind: 'int' },
 ];
 

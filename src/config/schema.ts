@@ -54,6 +54,19 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    logs: z
+      .object({
+        /** Stored log bytes (entries as JSON) kept per revision; the oldest entries go first. */
+        maxBytesPerRevision: z
+          .number()
+          .int()
+          .min(64 * 1024)
+          .default(64 * 1024 * 1024),
+        maxEntriesPerRevision: z.number().int().min(100).default(200_000),
+        maxAgeDays: z.number().min(0.001).max(3650).default(7),
+      })
+      .strict()
+      .default({}),
     builds: z
       .object({
         parallelism: z.number().int().min(1).max(64).default(1),

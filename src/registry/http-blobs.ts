@@ -1,5 +1,4 @@
 import type { IncomingMessage } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import { regError, withHeaders, RegistryError } from './errors.ts';
 import { COMMON_HEADERS, sendEmpty, type Ctx, type Route } from './http-common.ts';
 import { parseDigest, tryParseDigest } from './names.ts';
@@ -64,10 +63,10 @@ async function getBlob(ctx: Ctx): Promise<void> {
     ctx.res.end();
     return;
   }
-  const { stream } = await ctx.registry.store.read(digest, range);
+  const blob = await ctx.registry.store.read(digest, range);
   ctx.res.writeHead(status, headers);
   // A client that goes away mid-download is not an error of ours.
-  await pipeline(stream, ctx.res).catch(() => undefined);
+  await blob.sendTo(ctx.res).catch(() => ctx.res.destroy());
 }
 
 /** Parses a single `bytes=` range; undefined for none (or one we ignore); 416 when unsatisfiable. */

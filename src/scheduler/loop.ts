@@ -1,16 +1,21 @@
-import { RPC_CODE, type Clock, type Logger, type TimerHandle } from '../shared/index.ts';
-import type { RpcStatus } from '../model/index.ts';
-import { nextAttemptAt } from './backoff.ts';
+import type { Clock, Logger, TimerHandle } from '../shared/index.ts';
 import type { HistoryRepo } from './history.ts';
-import type { AttemptOutcome, AttemptRequest } from './invoker.ts';
+import type { Attempt, AttemptOutcome, AttemptRequest, Done } from './invoker.ts';
 import { nextRun } from './next.ts';
+import { recordOutcome, type Claim } from './record.ts';
 import type { JobRepo, JobRow } from './repo.ts';
 
 const MAX_SLEEP_MS = 3_600_000;
+/** Attempts in flight above which outcomes are written every FLUSH_EVERY_MS rather than at once. */
+const BUSY = 64;
+const FLUSH_EVERY_MS = 200;
 
-/** What the loop needs from the invoker (the HTTP invoker, or a recording one in tests). */
+/** What the loop needs from the invoker: requests built ahead of time, sent at the instant. */
 export interface Attempter {
-  attempt(req: AttemptRequest): Promise<AttemptOutcome>;
+  /** Builds the request (headers, token) ahead of the due time; never throws or rejects. */
+  prepare(req: AttemptRequest): Attempt | Promise<Attempt>;
+  /** Sends a prepared attempt now; `done` gets its outcome and `tag` once, maybe before this returns. */
+  fire<T>(a: Attempt, done: Done<T>, tag: T): void;
   abortAll(): void;
 }
 
@@ -27,8 +32,9 @@ export interface LoopOptions {
   /** Told of every finished attempt (metrics); must return at once. */
   onAttempt?: AttemptHook;
   /**
-   * How early runs are claimed before they are due (default 1500 ms), so the claim transaction and
-   * the query are off the due time: at the due time the requests only have to be sent.
+   * How early runs are claimed before they are due (default 1500 ms): the query, the claim
+   * transaction and building the requests (tokens included) happen then, so at the due time the
+   * prepared requests only have to be handed to the connection pool.
    */
   leadMs?: number;
 }
@@ -36,15 +42,7 @@ export interface LoopOptions {
 /** A finished attempt of a job: its result code (OK, DEADLINE_EXCEEDED, ...) and latency. */
 export type AttemptHook = (job: string, code: string, latencyMs: number) => void;
 
-interface Claim {
-  row: JobRow;
-  scheduleTime: number;
-  attempt: number;
-  firstAttemptAt: number;
-  manual: boolean;
-}
-
-/** Claims committed ahead of their due time, waiting for it. */
+/** Claims committed (and their requests built) ahead of their due time, waiting for it. */
 interface PendingLaunch {
   timer: TimerHandle;
   claims: Claim[];
@@ -62,7 +60,10 @@ export class SchedulerLoop {
   private timer: TimerHandle | undefined;
   private armedAt: number | undefined;
   private stopped = false;
-  private readonly running = new Set<Promise<void>>();
+  /** Attempts launched and not yet over (some may still wait for their token). */
+  private running = 0;
+  private aborted = false;
+  private drainWaiters: (() => void)[] = [];
   private completions: { claim: Claim; outcome: AttemptOutcome }[] = [];
   private flushQueued = false;
   private idleWaiters: (() => void)[] = [];
@@ -88,7 +89,7 @@ export class SchedulerLoop {
           firstAttemptAt: run.firstAttemptAt,
           manual: false,
         };
-        this.complete(claim, {
+        recordOutcome(this.o.repo, this.o.history, claim, {
           ok: false,
           code: 'ABORTED',
           message: 'tarmac stopped while this attempt was in flight; its outcome is unknown',
@@ -115,12 +116,12 @@ export class SchedulerLoop {
 
   /** Resolves when no attempt is in flight and every outcome is written (tests). */
   idle(): Promise<void> {
-    if (this.running.size === 0 && this.completions.length === 0) return Promise.resolve();
+    if (this.running === 0 && this.completions.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   get inFlight(): number {
-    return this.running.size;
+    return this.running;
   }
 
   /** Stops arming; lets attempts in flight finish for up to drainMs, then cancels them. */
@@ -129,17 +130,18 @@ export class SchedulerLoop {
     this.stopped = true;
     if (this.timer) this.o.clock.clearTimeout(this.timer);
     this.releasePending();
-    if (this.running.size > 0) {
+    if (this.running > 0) {
       let cut: NodeJS.Timeout | undefined;
       await Promise.race([
-        Promise.allSettled([...this.running]),
+        this.drained(),
         new Promise<void>((r) => {
           cut = setTimeout(r, this.o.drainMs ?? 10_000);
         }),
       ]);
       clearTimeout(cut);
+      this.aborted = true;
       this.o.invoker.abortAll();
-      await Promise.allSettled([...this.running]);
+      await this.drained();
     }
     this.flush();
   }
@@ -165,8 +167,9 @@ export class SchedulerLoop {
 
   /**
    * Claims every run due within the lead time in one transaction (the attempt is recorded as started
-   * at its due time), then sends each at its due time. A crash inside the lead window leaves such a
-   * claim behind; the next start records it as ABORTED rather than risk sending it twice.
+   * at its due time), builds each run's request, then sends each at its due time. A crash inside the
+   * lead window leaves such a claim behind; the next start records it as ABORTED rather than risk
+   * sending it twice.
    */
   private tick(): void {
     if (this.stopped) return;
@@ -214,6 +217,7 @@ export class SchedulerLoop {
         for (const c of claims) this.launch(c);
         continue;
       }
+      for (const c of claims) c.prepared = this.o.invoker.prepare(attemptRequest(c));
       const p = this.pending.get(at);
       if (p) p.claims.push(...claims);
       else {
@@ -221,7 +225,7 @@ export class SchedulerLoop {
           const due = this.pending.get(at);
           this.pending.delete(at);
           for (const c of due?.claims ?? []) this.launch(c);
-        }, at - now);
+        }, at - clock.now()); // now, not the tick's start: claiming and preparing took a while
         this.pending.set(at, { timer, claims });
       }
     }
@@ -242,36 +246,49 @@ export class SchedulerLoop {
     });
   }
 
+  /** Sends a claim's attempt now (its request as prepared ahead, or built now). */
   private launch(c: Claim): void {
-    const { spec } = c.row;
-    const p = this.o.invoker
-      .attempt({
-        jobName: c.row.name,
-        jobId: c.row.name.slice(c.row.name.lastIndexOf('/') + 1),
-        scheduleTime: c.scheduleTime,
-        timeZone: spec.timeZone,
-        target: spec.httpTarget,
-        deadlineMs: spec.attemptDeadlineMs,
-      })
-      .then((outcome) => {
-        this.o.onAttempt?.(c.row.name, outcome.code, outcome.latencyMs);
-        this.completions.push({ claim: c, outcome });
-        this.queueFlush();
-      })
-      .finally(() => {
-        this.running.delete(p);
-        this.queueFlush();
-      });
-    this.running.add(p);
+    const { invoker, clock } = this.o;
+    const prepared = c.prepared ?? invoker.prepare(attemptRequest(c));
+    c.prepared = undefined;
+    this.running++;
+    // No closure per attempt: at 10,000 runs due at once, allocation (and tsx's named-function
+    // wrapper) in this loop is what makes the last runs late.
+    if (!(prepared instanceof Promise)) return invoker.fire(prepared, this.finished, c);
+    void prepared.then((a) => {
+      if (!this.aborted) return invoker.fire(a, this.finished, c);
+      const now = clock.now();
+      const cancelled = { ok: false, code: 'CANCELLED' as const, message: 'tarmac stopped' };
+      this.finished({ ...cancelled, start: now, end: now, latencyMs: 0 }, c);
+    });
   }
 
+  private readonly finished = (outcome: AttemptOutcome, c: Claim): void => {
+    this.running--;
+    this.o.onAttempt?.(c.row.name, outcome.code, outcome.latencyMs);
+    this.completions.push({ claim: c, outcome });
+    this.queueFlush();
+    if (this.running === 0) for (const w of this.drainWaiters.splice(0)) w();
+  };
+
+  private drained(): Promise<void> {
+    if (this.running === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  /**
+   * Outcomes are written in batches: at once when few attempts are in flight; while many are (a burst
+   * of due runs), at most every FLUSH_EVERY_MS, so the writes do not compete with sending the rest.
+   */
   private queueFlush(): void {
     if (this.flushQueued) return;
     this.flushQueued = true;
-    setImmediate(() => {
+    const go = (): void => {
       this.flushQueued = false;
       this.flush();
-    });
+    };
+    if (this.running > BUSY) setTimeout(go, FLUSH_EVERY_MS).unref();
+    else setImmediate(go);
   }
 
   /** Writes finished attempts in one transaction, then re-arms. */
@@ -281,57 +298,29 @@ export class SchedulerLoop {
     if (batch.length > 0) {
       try {
         this.o.repo.tx(() => {
-          for (const { claim, outcome } of batch) this.complete(claim, outcome);
+          for (const { claim, outcome } of batch) recordOutcome(this.o.repo, this.o.history, claim, outcome);
         });
       } catch (e) {
         this.o.logger.error({ err: e }, 'scheduler: could not record attempt outcomes');
       }
       this.arm();
     }
-    if (this.running.size === 0 && this.completions.length === 0) {
+    if (this.running === 0 && this.completions.length === 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const w of waiters) w();
     }
   }
-
-  private complete(c: Claim, outcome: AttemptOutcome): void {
-    const { repo, history } = this.o;
-    history.add({
-      job: c.row.name,
-      scheduleTime: c.scheduleTime,
-      attempt: c.attempt,
-      manual: c.manual,
-      startTime: outcome.start,
-      endTime: outcome.end,
-      httpStatus: outcome.httpStatus ?? null,
-      latencyMs: outcome.latencyMs,
-      code: outcome.code,
-      error: outcome.ok ? null : outcome.message,
-    });
-    if (c.manual) {
-      const status: RpcStatus = outcome.ok ? {} : rpcStatus(outcome);
-      return repo.setStatus(c.row.name, status);
-    }
-    // A success ends the run (if it is still this run: endRun checks the schedule time), with no
-    // need to read the job back: the common case, 10,000 times a minute in bench/scheduler.
-    if (outcome.ok) return repo.endRun(c.row.name, c.scheduleTime, {});
-    const row = repo.get(c.row.name);
-    if (!row || row.run?.scheduleTime !== c.scheduleTime) return; // deleted or moved on meanwhile
-    const retryAt =
-      row.state !== 'ENABLED'
-        ? undefined
-        : nextAttemptAt(row.spec.retry, {
-            attempts: c.attempt,
-            firstAttemptAt: c.firstAttemptAt,
-            failedAt: outcome.end,
-            nextScheduledAt: row.nextRunAt ?? undefined,
-          });
-    if (retryAt === undefined) repo.endRun(row.name, c.scheduleTime, rpcStatus(outcome));
-    else repo.scheduleRetry(row.name, c.scheduleTime, retryAt, rpcStatus(outcome));
-  }
 }
 
-function rpcStatus(o: AttemptOutcome): RpcStatus {
-  return { code: RPC_CODE[o.code as keyof typeof RPC_CODE], message: o.message };
+function attemptRequest(c: Claim): AttemptRequest {
+  const { name, spec } = c.row;
+  return {
+    jobName: name,
+    jobId: name.slice(name.lastIndexOf('/') + 1),
+    scheduleTime: c.scheduleTime,
+    timeZone: spec.timeZone,
+    target: spec.httpTarget,
+    deadlineMs: spec.attemptDeadlineMs,
+  };
 }

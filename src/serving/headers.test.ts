@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { endToEnd, upstreamHeaders } from './headers.ts';
+import { endToEnd, endToEndRaw, upstreamHeaderList, upstreamHeaders } from './headers.ts';
 
 describe('proxy headers', () => {
   it('drops hop-by-hop headers and those named in Connection', () => {
@@ -44,5 +44,45 @@ describe('proxy headers', () => {
       '127.0.0.1',
     );
     expect(b.traceparent).toBe('00-105445aa7843bc8bf206b12000100000-0000000000000001-01');
+  });
+
+  it('filters a raw response header list, keeping repeated fields and their case', () => {
+    const raw = ['Content-Length', '3', 'Connection', 'keep-alive, X-Hop', 'X-Hop', '1', 'Set-Cookie', 'a=1'];
+    raw.push('Set-Cookie', 'b=2', 'Keep-Alive', 'timeout=5', 'Transfer-Encoding', 'chunked');
+    expect(endToEndRaw(raw)).toEqual({
+      list: ['Content-Length', '3', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2'],
+      contentLength: '3',
+    });
+  });
+
+  it('builds the upstream list without hop-by-hop headers and with one trace pair', () => {
+    const list = upstreamHeaderList(
+      { host: 'h', connection: 'x-a', 'x-a': '1', 'x-b': '2', traceparent: 'bad', 'set-cookie': ['a', 'b'] },
+      '127.0.0.9',
+    );
+    const names = list.filter((_, i) => i % 2 === 0);
+    expect(names).toEqual([
+      'host',
+      'x-b',
+      'set-cookie',
+      'set-cookie',
+      'x-forwarded-for',
+      'x-forwarded-proto',
+      'x-forwarded-host',
+      'traceparent',
+      'x-cloud-trace-context',
+    ]);
+  });
+
+  it('starts distinct traces whose decimal span matches the hex one', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 500; i++) {
+      const h = upstreamHeaders({}, '127.0.0.1');
+      const [, trace, span] = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/.exec(String(h.traceparent))!;
+      expect(span).not.toBe('0000000000000000');
+      expect(h['x-cloud-trace-context']).toBe(`${trace}/${BigInt(`0x${span}`).toString()};o=1`);
+      seen.add(trace!);
+    }
+    expect(seen.size).toBe(500);
   });
 });

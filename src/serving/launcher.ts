@@ -178,6 +178,7 @@ async function waitStartup(
     const now = clock.now();
     if (now - started >= budget) {
       const kind = probe.httpGet ? 'HTTP' : 'TCP';
+      deps.observer?.probeFailed?.(spec, inst.id, 'startup');
       throw startupError(
         'STARTUP_PROBE_FAILED',
         `Default STARTUP ${kind} probe failed ${Math.max(1, probe.failureThreshold)} time consecutively for container on port ${spec.containerPort}. The instance was not started. The user-provided container failed to start and listen on the port defined by the PORT=${spec.containerPort} environment variable within the allocated timeout.`,

@@ -21,7 +21,9 @@ export function watchLiveness(
     const ok = await probeOnce(probe, inst.hostPort, Math.max(1, probe.timeoutSeconds) * 1000);
     if (inst.state !== 'ready') return;
     failures = ok ? 0 : failures + 1;
+    if (!ok) deps.observer?.probeFailed?.(spec, inst.id, 'liveness');
     if (failures >= Math.max(1, probe.failureThreshold)) {
+      deps.observer?.instanceRestarted?.(spec, inst.id, 'liveness');
       deps.systemLog(
         spec.name,
         'ERROR',

@@ -13,6 +13,10 @@ export interface ServingObserver {
   instanceStarted(spec: RevisionRuntimeSpec, instanceId: string, durationMs: number, cold: boolean): void;
   /** The memory cgroup killed an instance. */
   instanceOomKilled(spec: RevisionRuntimeSpec, instanceId: string): void;
+  /** An instance's startup probe gave up (it never served), or one liveness probe attempt failed. */
+  probeFailed?(spec: RevisionRuntimeSpec, instanceId: string, probe: 'startup' | 'liveness'): void;
+  /** A ready instance was replaced because it failed its liveness probe. */
+  instanceRestarted?(spec: RevisionRuntimeSpec, instanceId: string, reason: 'liveness'): void;
 }
 
 /** Lines longer than this are cut (Cloud Logging's entry limit is 256 KiB). */

@@ -1,6 +1,6 @@
 import { request, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Clock, TimerHandle } from '../shared/index.ts';
-import { endToEnd, upstreamHeaders } from './headers.ts';
+import { endToEndRaw, upstreamHeaderList } from './headers.ts';
 import type { Instance } from './instance.ts';
 import type { Revision, Waiter } from './revision.ts';
 
@@ -67,7 +67,7 @@ export class ProxyCall implements Waiter {
   private inQueue = false;
   private inst: Instance | undefined;
   private upstream: ClientRequest | undefined;
-  private upstreamRes: IncomingMessage | undefined;
+  private response: IncomingMessage | undefined;
   private deadline: TimerHandle | undefined;
   private finished = false;
   private attempts = 0;
@@ -77,8 +77,10 @@ export class ProxyCall implements Waiter {
   private waited = false;
   private servedBy: string | undefined;
   private timedOut = false;
-  /** Response body bytes, counted only when the upstream sent no Content-Length. */
+  /** Response body bytes as forwarded. */
   private sentBytes = 0;
+  /** The upstream response's Content-Length, when it sent one. */
+  private sentLength: string | undefined;
 
   constructor(
     private readonly req: IncomingMessage,
@@ -96,7 +98,7 @@ export class ProxyCall implements Waiter {
   private report(): void {
     const req = this.req;
     const h = req.headers;
-    const len = this.res.getHeader('content-length');
+    const len = this.sentLength;
     const tc = h['x-cloud-trace-context'] ?? h.traceparent;
     const reqLen = h['content-length'];
     this.onDone?.({
@@ -155,7 +157,7 @@ export class ProxyCall implements Waiter {
     this.servedBy = inst.id;
     this.attempts++;
     const req = this.req;
-    const headers = upstreamHeaders(req.headers, req.socket.remoteAddress ?? '');
+    const headers = upstreamHeaderList(req.headers, req.socket.remoteAddress ?? '');
     const up = request({
       host: '127.0.0.1',
       port: inst.hostPort,
@@ -197,28 +199,39 @@ export class ProxyCall implements Waiter {
       ures.resume();
       return;
     }
-    this.upstreamRes = ures;
-    const res = this.res;
-    res.writeHead(ures.statusCode ?? 502, ures.statusMessage, endToEnd(ures.headers));
+    this.response = ures;
+    const h = endToEndRaw(ures.rawHeaders);
+    this.sentLength = h.contentLength;
+    this.res.writeHead(ures.statusCode ?? 502, ures.statusMessage, h.list);
+    // Forwarded by hand rather than with pipe(): the same backpressure, a third of the listeners.
+    ures.on('data', this.onData);
     ures.on('end', this.onUpstreamEnd);
     ures.on('error', this.onUpstreamError);
-    if (this.onDone && ures.headers['content-length'] === undefined) ures.on('data', this.countSent);
-    ures.pipe(res);
   };
 
-  private readonly countSent = (chunk: Buffer): void => {
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.finished) return;
     this.sentBytes += chunk.length;
+    if (!this.res.write(chunk)) {
+      this.response?.pause();
+      this.res.once('drain', this.onDrain);
+    }
+  };
+
+  private readonly onDrain = (): void => {
+    this.response?.resume();
   };
 
   private readonly onUpstreamEnd = (): void => {
     this.releaseSlot();
     this.finish();
+    this.res.end();
   };
 
   private readonly onUpstreamError = (err: NodeJS.ErrnoException): void => {
     // The response arrived whole and only the connection failed after it (say bytes past its
     // Content-Length): it is still delivered, and its 'end' returns the slot.
-    if (this.upstreamRes?.complete) return;
+    if (this.response?.complete) return;
     const inst = this.inst;
     this.releaseSlot();
     if (this.finished) return;

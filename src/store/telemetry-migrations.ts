@@ -25,4 +25,18 @@ export const telemetryMigrations: { id: number; name: string; up: string }[] = [
     up: `CREATE INDEX log_entries_service_ts ON log_entries (project, service, ts, id);
     CREATE INDEX log_entries_revision_ts ON log_entries (revision, ts, id);`,
   },
+  {
+    id: 602,
+    name: 'log_usage',
+    // Per-revision totals for retention by bytes and entry count, kept current by the flush.
+    up: `ALTER TABLE log_entries ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
+    UPDATE log_entries SET bytes = length(CAST(entry AS BLOB));
+    CREATE TABLE log_usage (
+      revision TEXT PRIMARY KEY,
+      bytes INTEGER NOT NULL,
+      entries INTEGER NOT NULL
+    );
+    INSERT INTO log_usage (revision, bytes, entries)
+      SELECT revision, SUM(bytes), COUNT(*) FROM log_entries GROUP BY revision;`,
+  },
 ];

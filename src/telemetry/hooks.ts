@@ -1,25 +1,17 @@
 import type { RevisionRuntimeSpec } from '../model/index.ts';
 import type { RevisionResource, Severity } from './entry.ts';
 import { codeClass } from './metrics.ts';
+import { RequestLogTarget, type RequestFacts } from './request-entry.ts';
 import type { Telemetry } from './telemetry.ts';
 
-/** One finished ingress request, as serving reports it (structurally serving's RequestRecord). */
-export interface RequestFacts {
-  revision: string;
-  service: string;
-  method: string;
-  url: string;
-  status: number;
-  latencyMs: number;
-  responseSize: number;
-  requestSize?: number;
-  protocol?: string;
-  userAgent: string | undefined;
-  remoteIp: string;
-  instanceId: string | undefined;
-  waited: boolean;
-  trace: string | undefined;
+/** Per revision: its request log target and its metric series, looked up once, not per request. */
+interface RevisionSeries {
+  target: RequestLogTarget | undefined;
+  latency: { observe(v: number): void };
+  counts: Map<string, { inc(): void }>;
 }
+
+const SERIES_CACHE_LIMIT = 1024;
 
 /** A line an instance printed (structurally runtime's LogLine). */
 export interface PrintedLine {
@@ -58,53 +50,53 @@ export class ServingHooks {
     this.t.metrics.oomKills.inc({ service: spec.service, revision: spec.name });
   }
 
+  probeFailed(spec: RevisionRuntimeSpec, _instanceId: string, probe: 'startup' | 'liveness'): void {
+    const labels = { service: spec.service, revision: spec.name };
+    if (probe === 'startup') this.t.metrics.startupProbeFailures.inc(labels);
+    else this.t.metrics.livenessProbeFailures.inc(labels);
+  }
+
+  instanceRestarted(spec: RevisionRuntimeSpec, _instanceId: string, reason: 'liveness'): void {
+    this.t.metrics.instanceRestarts.inc({ service: spec.service, revision: spec.name, reason });
+  }
+
   /** A serving system line (instance started/stopped, OOM kill, probe failure, timeout). */
   readonly systemLog = (revision: string, severity: Severity, text: string): void => {
     const s = this.specOf(revision);
     if (s) this.t.systemEvent(resourceOf(s), severity, text);
   };
 
+  private readonly series = new Map<string, RevisionSeries>();
+
   /** Request metrics always; the request log entry unless `logs` is off. */
   requestHook(logs: boolean): (r: RequestFacts) => void {
     return (r) => {
-      const m = this.t.metrics;
-      m.requests.inc({ service: r.service, revision: r.revision, code_class: codeClass(r.status) });
-      m.requestLatency.observe({ service: r.service, revision: r.revision }, r.latencyMs / 1000);
-      if (logs) this.requestLog(r);
+      const s = this.seriesOf(r);
+      s.latency.observe(r.latencyMs / 1000);
+      const cc = codeClass(r.status);
+      let count = s.counts.get(cc);
+      if (!count) s.counts.set(cc, (count = this.t.metrics.requests.labels(r.service, r.revision, cc)));
+      count.inc();
+      if (logs && s.target) this.t.requestLine(s.target, r);
     };
   }
 
-  private requestLog(r: RequestFacts): void {
-    const s = this.specOf(r.revision);
-    if (!s) return;
-    const trace = traceId(r.trace);
-    this.t.request(
-      resourceOf(s),
-      {
-        requestMethod: r.method,
-        requestUrl: r.url,
-        status: r.status,
-        ...(r.requestSize ? { requestSize: String(r.requestSize) } : {}),
-        responseSize: String(r.responseSize),
-        ...(r.userAgent ? { userAgent: r.userAgent } : {}),
-        remoteIp: r.remoteIp,
-        latency: `${(r.latencyMs / 1000).toFixed(6)}s`,
-        ...(r.protocol ? { protocol: r.protocol } : {}),
-      },
-      {
-        ...(trace ? { trace: `projects/${s.project}/traces/${trace}` } : {}),
-        ...(r.instanceId ? { instanceId: r.instanceId } : {}),
-        coldStart: r.waited,
-      },
-    );
+  private seriesOf(r: RequestFacts): RevisionSeries {
+    let s = this.series.get(r.revision);
+    if (s && s.target) return s;
+    const spec = this.specOf(r.revision);
+    const target = spec && new RequestLogTarget(spec.project, spec.service, spec.name, spec.region);
+    if (s) {
+      s.target = target;
+      return s;
+    }
+    if (this.series.size >= SERIES_CACHE_LIMIT) this.series.clear();
+    s = {
+      target,
+      latency: this.t.metrics.requestLatency.labels(r.service, r.revision),
+      counts: new Map(),
+    };
+    this.series.set(r.revision, s);
+    return s;
   }
-}
-
-/** The trace id of an X-Cloud-Trace-Context ("TRACE/SPAN;o=1") or W3C traceparent ("00-TRACE-SPAN-01"). */
-export function traceId(header: string | undefined): string | undefined {
-  if (!header) return undefined;
-  const w3c = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/i.exec(header.trim());
-  if (w3c) return w3c[1]!.toLowerCase();
-  const id = header.split('/')[0]?.split(';')[0]?.trim();
-  return id || undefined;
 }

@@ -14,5 +14,12 @@ export {
 export { parseFilter, matches, type FilterNode } from './filter.ts';
 export { Telemetry } from './telemetry.ts';
 export { LogStore, type LogStoreOptions, type ListOptions } from './log-store.ts';
-export { ServingHooks, traceId, type RequestFacts, type PrintedLine } from './hooks.ts';
+export { ServingHooks, type PrintedLine } from './hooks.ts';
+export {
+  traceId,
+  RequestEntry,
+  RequestLogTarget,
+  type RequestFacts,
+  type DeferredEntry,
+} from './request-entry.ts';
 export { schedulerAttemptHook, buildFinishedHook, instrumentRegistry } from './platform-hooks.ts';

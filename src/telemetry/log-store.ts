@@ -3,6 +3,14 @@ import type { Db } from '../store/index.ts';
 import { TarmacError, uuid, type Clock, type TimerHandle } from '../shared/index.ts';
 import { severityNumber, type LogEntry } from './entry.ts';
 import { matches, parseFilter, requiredEquals, type FilterNode } from './filter.ts';
+import { LogRetention } from './retention.ts';
+import type { DeferredEntry } from './request-entry.ts';
+
+/** A deferred entry with the insertId it got when it was written. */
+interface Pending {
+  e: DeferredEntry;
+  insertId: string;
+}
 
 export interface LogStoreOptions {
   /** Entries held in memory before a flush; beyond this, new entries are dropped and counted. */
@@ -12,7 +20,12 @@ export interface LogStoreOptions {
   maxAgeMs?: number;
   /** At most this many entries are kept per revision. */
   maxPerRevision?: number;
+  /** At most this many bytes of entries (as stored, JSON) are kept per revision; the oldest go first. */
+  maxBytesPerRevision?: number;
 }
+
+/** Default byte budget per revision: 64 MiB, some 200,000 typical lines. */
+export const DEFAULT_LOG_BYTES_PER_REVISION = 64 * 1024 * 1024;
 
 export interface ListOptions {
   filter?: string;
@@ -39,7 +52,7 @@ interface Cursor {
  * flushes it in one transaction, so no request ever waits on the disk.
  */
 export class LogStore {
-  private buffer: LogEntry[] = [];
+  private buffer: (LogEntry | Pending)[] = [];
   private timer: TimerHandle | undefined;
   private sweepTimer: TimerHandle | undefined;
   private readonly events = new EventEmitter();
@@ -49,6 +62,11 @@ export class LogStore {
   private readonly idPrefix = uuid().replace(/-/g, '').slice(0, 10);
   private seq = 0;
   private insertStmt: ReturnType<Db['prepare']> | undefined;
+  private readonly retention: LogRetention;
+  /** A background sweep in progress (its steps run between other events). */
+  private sweeping: Promise<void> | undefined;
+  /** The last background sweep's error, if it failed. */
+  sweepError: unknown;
 
   constructor(
     private readonly db: Db,
@@ -60,7 +78,9 @@ export class LogStore {
       flushIntervalMs: opts.flushIntervalMs ?? 250,
       maxAgeMs: opts.maxAgeMs ?? 7 * 24 * 3600_000,
       maxPerRevision: opts.maxPerRevision ?? 200_000,
+      maxBytesPerRevision: opts.maxBytesPerRevision ?? DEFAULT_LOG_BYTES_PER_REVISION,
     };
+    this.retention = new LogRetention(db, this.opts);
     this.events.setMaxListeners(0);
     this.scheduleSweep();
   }
@@ -89,9 +109,30 @@ export class LogStore {
       receiveTimestamp: now,
     };
     this.buffer.push(entry);
-    this.timer ??= this.clock.setTimeout(() => this.flush(), this.opts.flushIntervalMs);
+    this.armFlush();
     this.events.emit('entry', entry);
     return entry;
+  }
+
+  /**
+   * Adds an entry that is formatted only when the buffer is flushed (or at once when someone
+   * tails). Never blocks; returns false when the entry was dropped.
+   */
+  writeDeferred(e: DeferredEntry): boolean {
+    if (this.disposed) return false;
+    if (this.buffer.length >= this.opts.maxBuffered) {
+      this.dropped++;
+      return false;
+    }
+    const insertId = `${this.idPrefix}${(this.seq++).toString(36)}`;
+    this.buffer.push({ e, insertId });
+    this.armFlush();
+    if (this.events.listenerCount('entry') > 0) this.events.emit('entry', JSON.parse(e.json(insertId)));
+    return true;
+  }
+
+  private armFlush(): void {
+    this.timer ??= this.clock.setTimeout(() => this.flush(), this.opts.flushIntervalMs);
   }
 
   /** Writes buffered entries to the database in one transaction. */
@@ -102,22 +143,30 @@ export class LogStore {
     const batch = this.buffer;
     this.buffer = [];
     const insert = (this.insertStmt ??= this.db.prepare(
-      'INSERT INTO log_entries (project, service, revision, ts, severity, log_name, entry) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO log_entries (project, service, revision, ts, severity, log_name, entry, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ));
-    this.db.transaction(() => {
-      for (const e of batch) {
-        const l = e.resource.labels;
-        insert.run(
-          l.project_id ?? '',
-          l.service_name ?? '',
-          l.revision_name ?? '',
-          Date.parse(e.timestamp) || Date.parse(e.receiveTimestamp),
-          severityNumber(e.severity),
-          e.logName,
-          JSON.stringify(e),
-        );
+    const over = this.db.transaction(() => {
+      const usage = new Map<string, { bytes: number; entries: number }>();
+      for (const item of batch) {
+        const row = toRow(item);
+        insert.run(...row);
+        const revision = row[2];
+        const bytes = row[7];
+        const u = usage.get(revision) ?? { bytes: 0, entries: 0 };
+        u.bytes += bytes;
+        u.entries++;
+        usage.set(revision, u);
       }
+      return this.retention.record(usage);
     })();
+    // Over a budget: trim soon, in steps between other work, never inside a write.
+    if (over) this.sweepInBackground();
+  }
+
+  /** A revision's stored totals (what retention counts). */
+  usage(revision: string): { bytes: number; entries: number } {
+    this.flush();
+    return this.retention.usage(revision);
   }
 
   /** Entries matching a filter, newest first by default, with page tokens. */
@@ -162,22 +211,32 @@ export class LogStore {
     return () => this.events.off('entry', fn);
   }
 
-  /** Removes entries past the age limit and beyond the per-revision cap. */
+  /**
+   * Removes entries past the age limit and the oldest of each revision over its entry or byte
+   * budget, all at once (tests, shutdown). The timer and the flush use sweepInBackground().
+   */
   sweep(): number {
     this.flush();
-    const cutoff = this.clock.now() - this.opts.maxAgeMs;
-    let removed = this.db.prepare('DELETE FROM log_entries WHERE ts < ?').run(cutoff).changes;
-    const revs = this.db
-      .prepare('SELECT revision, COUNT(*) AS n FROM log_entries GROUP BY revision HAVING n > ?')
-      .all(this.opts.maxPerRevision) as { revision: string; n: number }[];
-    for (const r of revs) {
-      removed += this.db
-        .prepare(
-          'DELETE FROM log_entries WHERE revision = ? AND id <= (SELECT id FROM log_entries WHERE revision = ? ORDER BY id DESC LIMIT 1 OFFSET ?)',
-        )
-        .run(r.revision, r.revision, this.opts.maxPerRevision).changes;
-    }
+    let removed = 0;
+    for (const n of this.retention.steps(this.clock.now())) removed += n;
     return removed;
+  }
+
+  /** The same sweep in short steps with the event loop free between them; one at a time. */
+  sweepInBackground(): Promise<void> {
+    this.sweeping ??= (async () => {
+      try {
+        const steps = this.retention.steps(this.clock.now());
+        do await new Promise((r) => setImmediate(r));
+        while (!this.disposed && !steps.next().done);
+      } catch (err) {
+        // A failed sweep (database closed under it at shutdown) is retried by the next one.
+        this.sweepError = err;
+      } finally {
+        this.sweeping = undefined;
+      }
+    })();
+    return this.sweeping;
   }
 
   dispose(): void {
@@ -190,8 +249,10 @@ export class LogStore {
 
   private scheduleSweep(): void {
     this.sweepTimer = this.clock.setTimeout(() => {
-      this.sweep();
-      if (!this.disposed) this.scheduleSweep();
+      this.flush();
+      void this.sweepInBackground().finally(() => {
+        if (!this.disposed) this.scheduleSweep();
+      });
     }, 60_000);
   }
 }
@@ -213,6 +274,30 @@ function narrow(filter: FilterNode | undefined): { where: string; args: string[]
     }
   }
   return { where: parts.join(' AND '), args };
+}
+
+type Row8 = [string, string, string, number, number, string, string, number];
+
+/** A buffered entry's row; deferred entries (request logs) are formatted here, off the request path. */
+function toRow(item: LogEntry | Pending): Row8 {
+  if ('e' in item) {
+    const d = item.e;
+    const json = d.json(item.insertId);
+    const sev = severityNumber(d.severity);
+    return [d.project, d.service, d.revision, d.ts, sev, d.logName, json, Buffer.byteLength(json)];
+  }
+  const l = item.resource.labels;
+  const json = JSON.stringify(item);
+  return [
+    l.project_id ?? '',
+    l.service_name ?? '',
+    l.revision_name ?? '',
+    Date.parse(item.timestamp) || Date.parse(item.receiveTimestamp),
+    severityNumber(item.severity),
+    item.logName,
+    json,
+    Buffer.byteLength(json),
+  ];
 }
 
 function encodeToken(c: Cursor): string {

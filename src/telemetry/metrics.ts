@@ -50,6 +50,21 @@ export class Metrics {
     'service',
     'revision',
   ]);
+  readonly startupProbeFailures = this.counter(
+    'tarmac_startup_probe_failures_total',
+    'Instances whose startup probe gave up (they never served)',
+    ['service', 'revision'],
+  );
+  readonly livenessProbeFailures = this.counter(
+    'tarmac_liveness_probe_failures_total',
+    'Failed liveness probe attempts against ready instances',
+    ['service', 'revision'],
+  );
+  readonly instanceRestarts = this.counter(
+    'tarmac_instance_restarts_total',
+    'Ready instances replaced by tarmac (reason: liveness)',
+    ['service', 'revision', 'reason'],
+  );
   readonly schedulerAttempts = this.counter('tarmac_scheduler_attempts_total', 'Scheduler job attempts', [
     'job',
     'result',

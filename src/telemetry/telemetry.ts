@@ -10,6 +10,7 @@ import {
 } from './entry.ts';
 import { LogStore, type LogStoreOptions } from './log-store.ts';
 import { Metrics } from './metrics.ts';
+import { RequestEntry, type RequestFacts, type RequestLogTarget } from './request-entry.ts';
 
 /** Logs and metrics for the whole platform; every subsystem writes through this one object. */
 export class Telemetry {
@@ -76,6 +77,11 @@ export class Telemetry {
         ...(opts.coldStart ? { coldStart: 'true' } : {}),
       },
     });
+  }
+
+  /** The request log line for a finished request: recorded now, formatted when the buffer is flushed. */
+  requestLine(target: RequestLogTarget, facts: RequestFacts): void {
+    this.logs.writeDeferred(new RequestEntry(target, facts, this.clock.now()));
   }
 
   dispose(): void {

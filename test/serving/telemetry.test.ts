@@ -155,6 +155,35 @@ describe('telemetry from real instances', () => {
     await expect
       .poll(() => texts(`${deaf} logName:"stdout"`), { timeout: 5_000 })
       .toContain('never listening');
+
+    // Probe metrics, parsed from the text form and found in the JSON form too.
+    const sick = await rig.deploy('sick', {
+      livenessProbe: {
+        initialDelaySeconds: 0,
+        timeoutSeconds: 1,
+        periodSeconds: 1,
+        failureThreshold: 2,
+        httpGet: { path: '/missing', port: 8080 },
+      },
+    });
+    const series = async (name: string, labels: Record<string, string>) =>
+      Number(
+        parsePrometheusTextFormat(await t.metrics.text())
+          .find((f) => f.name === name)
+          ?.metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v))?.value ?? 0,
+      );
+    const restarts = { service: 'sick', revision: sick.spec.name, reason: 'liveness' };
+    await expect
+      .poll(() => series('tarmac_instance_restarts_total', restarts), { timeout: 20_000 })
+      .toBeGreaterThanOrEqual(1);
+    const livenessFailures = await series('tarmac_liveness_probe_failures_total', { service: 'sick' });
+    expect(livenessFailures).toBeGreaterThanOrEqual(2);
+    expect(await series('tarmac_startup_probe_failures_total', { service: 'deaf' })).toBe(1);
+    expect(await series('tarmac_startup_probe_failures_total', { service: 'sick' })).toBe(0);
+    const json = (await t.metrics.json()) as { name: string; values: { labels: Record<string, string> }[] }[];
+    for (const name of ['tarmac_startup_probe_failures_total', 'tarmac_instance_restarts_total'])
+      expect(json.find((m) => m.name === name)?.values.length, name).toBeGreaterThan(0);
+    await rig.serving.retireRevision(sick.spec.name);
     t.dispose();
   });
 });

@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, rename, stat, unlink, readFile, type FileHandle } from 'node:fs/promises';
 import { createHash, type Hash } from 'node:crypto';
 import { dirname, join } from 'node:path';
@@ -7,14 +6,10 @@ import { regError } from '../errors.ts';
 import { tryParseDigest, type DigestAlgorithm, type ParsedDigest } from '../names.ts';
 import type { BlobRead, BlobStore, ByteRange } from './types.ts';
 import { UploadHashes, checkUploadId, verifyDigest, hashBuffer } from './hashing.ts';
+import { sendFile } from './send.ts';
 import { writeStream } from './write.ts';
 
 const READ_CHUNK = 1 << 20;
-/**
- * Blob downloads read this much per trip through the libuv pool (and read the next piece while the
- * socket drains): on a loaded machine the trip, not the page cache, bounds a stream read in 1 MiB steps.
- */
-const SEND_CHUNK = 4 << 20;
 
 /**
  * Content-addressed blobs on the filesystem: `<root>/blobs/<alg>/<xx>/<hex>` for committed blobs and
@@ -44,15 +39,19 @@ export class FsBlobStore implements BlobStore {
   async read(digest: string, range?: ByteRange): Promise<BlobRead> {
     // Opening first means a concurrent delete cannot cut a read short.
     const fh = await this.openBlob(digest);
-    const { size } = await fh.stat();
-    const stream = createReadStream('', {
-      fd: fh,
-      start: range?.start ?? 0,
-      end: range?.end ?? Math.max(0, size - 1),
-      highWaterMark: SEND_CHUNK,
-      autoClose: true,
-    });
-    return { size, stream };
+    let size: number;
+    try {
+      size = (await fh.stat()).size;
+    } catch (e) {
+      await fh.close();
+      throw e;
+    }
+    const start = range?.start ?? 0;
+    const length = range ? range.end - range.start + 1 : size;
+    return {
+      size,
+      sendTo: (out) => sendFile(fh, start, length, out).finally(() => fh.close()),
+    };
   }
 
   async readAll(digest: string): Promise<Buffer> {

@@ -1,8 +1,8 @@
-import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { regError } from '../errors.ts';
 import type { ParsedDigest } from '../names.ts';
 import type { BlobRead, BlobStore, ByteRange } from './types.ts';
+import { sendBuffer } from './send.ts';
 import { UploadHashes, checkLimit, checkUploadId, hashBuffer, verifyDigest } from './hashing.ts';
 
 /** A BlobStore in memory, for unit tests and throwaway registries. */
@@ -22,7 +22,7 @@ export class MemoryBlobStore implements BlobStore {
     const b = this.blobs.get(digest);
     if (!b) throw regError('BLOB_UNKNOWN', `blob unknown: ${digest}`, { digest });
     const data = range ? b.data.subarray(range.start, range.end + 1) : b.data;
-    return { size: b.data.length, stream: Readable.from([data]) };
+    return { size: b.data.length, sendTo: (out) => sendBuffer(data, out) };
   }
 
   async readAll(digest: string): Promise<Buffer> {

@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import type { ParsedDigest } from '../names.ts';
 
 /** An inclusive byte range. */
@@ -7,10 +7,14 @@ export interface ByteRange {
   end: number;
 }
 
-/** An open committed blob: its total size and a stream of the requested bytes. */
+/** An open committed blob: its total size, and a way to send the requested bytes. */
 export interface BlobRead {
   size: number;
-  stream: Readable;
+  /**
+   * Writes the requested bytes to `out` and ends it; rejects when `out` fails or closes early. Call
+   * once; the blob stays readable until then even if it is deleted meanwhile.
+   */
+  sendTo(out: Writable): Promise<void>;
 }
 
 /**

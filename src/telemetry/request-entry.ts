@@ -1,0 +1,120 @@
+import { LOG_NAMES, type LogEntry, type Severity } from './entry.ts';
+
+/** One finished ingress request, as serving reports it (structurally serving's RequestRecord). */
+export interface RequestFacts {
+  revision: string;
+  service: string;
+  method: string;
+  url: string;
+  status: number;
+  latencyMs: number;
+  responseSize: number;
+  requestSize?: number;
+  protocol?: string;
+  userAgent: string | undefined;
+  remoteIp: string;
+  instanceId: string | undefined;
+  waited: boolean;
+  trace: string | undefined;
+}
+
+/**
+ * An entry the log buffer keeps unformatted until it is flushed: the request path only records
+ * facts it already has, and the JSON is written once, at flush time, without intermediate objects.
+ */
+export interface DeferredEntry {
+  readonly deferred: true;
+  readonly project: string;
+  readonly service: string;
+  readonly revision: string;
+  /** Milliseconds since the epoch (timestamp and receiveTimestamp). */
+  readonly ts: number;
+  readonly severity: Severity;
+  readonly logName: string;
+  /** The stored form: the LogEntry as JSON, with this insertId. */
+  json(insertId: string): string;
+}
+
+/** What a request entry needs of its revision, formatted once per revision. */
+export class RequestLogTarget {
+  readonly logName: string;
+  /** `"logName":...,"resource":{...}` ready to splice into each entry. */
+  readonly head: string;
+  constructor(
+    readonly project: string,
+    readonly service: string,
+    readonly revision: string,
+    location: string,
+  ) {
+    this.logName = `projects/${project}/logs/${LOG_NAMES.requests}`;
+    const resource: LogEntry['resource'] = {
+      type: 'cloud_run_revision',
+      labels: {
+        project_id: project,
+        service_name: service,
+        revision_name: revision,
+        location,
+        configuration_name: service,
+      },
+    };
+    this.head = `"logName":${JSON.stringify(this.logName)},"resource":${JSON.stringify(resource)}`;
+  }
+}
+
+const q = JSON.stringify;
+
+/** The trace id of an X-Cloud-Trace-Context ("TRACE/SPAN;o=1") or W3C traceparent ("00-TRACE-SPAN-01"). */
+export function traceId(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const w3c = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/i.exec(header.trim());
+  if (w3c) return w3c[1]!.toLowerCase();
+  const id = header.split('/')[0]?.split(';')[0]?.trim();
+  return id || undefined;
+}
+
+/** A request log line (Cloud Run's run.googleapis.com/requests), formatted at flush time. */
+export class RequestEntry implements DeferredEntry {
+  readonly deferred = true;
+
+  constructor(
+    private readonly t: RequestLogTarget,
+    private readonly r: RequestFacts,
+    readonly ts: number,
+  ) {}
+
+  get project(): string {
+    return this.t.project;
+  }
+  get service(): string {
+    return this.t.service;
+  }
+  get revision(): string {
+    return this.t.revision;
+  }
+  get logName(): string {
+    return this.t.logName;
+  }
+  get severity(): Severity {
+    const s = this.r.status;
+    return s >= 500 ? 'ERROR' : s >= 400 ? 'WARNING' : 'INFO';
+  }
+
+  json(insertId: string): string {
+    const r = this.r;
+    let http = `"requestMethod":${q(r.method)},"requestUrl":${q(r.url)},"status":${r.status}`;
+    if (r.requestSize) http += `,"requestSize":"${r.requestSize}"`;
+    http += `,"responseSize":"${r.responseSize}"`;
+    if (r.userAgent) http += `,"userAgent":${q(r.userAgent)}`;
+    http += `,"remoteIp":${q(r.remoteIp)},"latency":"${(r.latencyMs / 1000).toFixed(6)}s"`;
+    if (r.protocol) http += `,"protocol":${q(r.protocol)}`;
+    const trace = traceId(r.trace);
+    const tr = trace ? `,"trace":${q(`projects/${this.t.project}/traces/${trace}`)}` : '';
+    let labels = r.instanceId ? `"instanceId":${q(r.instanceId)}` : '';
+    if (r.waited) labels += `${labels ? ',' : ''}"coldStart":"true"`;
+    const time = new Date(this.ts).toISOString();
+    return (
+      `{${this.t.head},"severity":"${this.severity}","httpRequest":{${http}}${tr},"labels":{${labels}},` +
+      `"timestamp":"${time}","insertId":${q(insertId)},"receiveTimestamp":"${time}"}`
+    );
+  }
+}
