@@ -12,6 +12,8 @@ const arg = (k: string, d: number): number =>
   Number(process.argv.find((a) => a.startsWith(`--${k}=`))?.split('=')[1] ?? d);
 const DEPLOYS = arg('deploys', 20);
 const UPDATES = arg('updates', 20);
+/** --settle=1: let the previous revision finish draining before the next update (as creates wait for deletes). */
+const SETTLE = arg('settle', 0) === 1;
 const APP =
   'mkdir -p /www; echo ok > /www/index.html; httpd -f -p "$PORT" -h /www & trap "kill $!; exit 0" TERM; wait';
 
@@ -52,31 +54,65 @@ const svc = (greeting: string): unknown => ({
   },
 });
 
+interface Sample {
+  ms: number;
+  /** The instance's own start ("started in N ms (create, start, inspect, probe)") from the system log. */
+  parts?: Record<'started' | 'create' | 'start' | 'inspect' | 'probe', number>;
+}
+
+function startedLine(revision: string): Sample['parts'] {
+  const line = p.serving.systemLogs(revision).find((l) => l.includes(' started in '));
+  const m =
+    /started in (\d+) ms \(create (\d+) ms, start (\d+) ms, inspect (\d+) ms, startup probe (\d+) ms\)/.exec(
+      line ?? '',
+    );
+  if (!m) return undefined;
+  const [started, create, start, inspect, probe] = m.slice(1).map(Number) as number[];
+  return { started: started!, create: create!, start: start!, inspect: inspect!, probe: probe! };
+}
+
 /** One mutation, timed from the request to the operation reporting done (Ready or failed). */
-async function timed(method: string, path: string, body?: unknown): Promise<number> {
+async function timed(method: string, path: string, body?: unknown): Promise<Sample> {
   const t0 = performance.now();
   const op = await call(method, path, body);
   const done = await call('POST', `/v2/${String(op.name)}:wait`, { timeout: '120s' });
   const ms = performance.now() - t0;
   if (!done.done || done.error) throw new Error(`deploy failed: ${JSON.stringify(done.error ?? done)}`);
-  return ms;
+  const latest = (done.response as { latestReadyRevision?: string } | undefined)?.latestReadyRevision;
+  return { ms, parts: latest ? startedLine(latest.split('/').pop()!) : undefined };
+}
+
+/** Where the time went: the instance's own start by phase, and the rest (control plane, engine queue). */
+function breakdown(label: string, xs: Sample[]): string {
+  const with_ = xs.filter((x) => x.parts);
+  const med = (f: (x: Sample) => number): string => pct(with_.map(f), 50).toFixed(0);
+  return (
+    `${label} p50 parts: instance started ${med((x) => x.parts!.started)} ms (create ${med((x) => x.parts!.create)}, ` +
+    `start ${med((x) => x.parts!.start)}, inspect ${med((x) => x.parts!.inspect)}, probe ${med((x) => x.parts!.probe)}); ` +
+    `outside the instance start ${med((x) => x.ms - x.parts!.started)} ms`
+  );
 }
 
 try {
   // Warm-up (engine connection, first image inspect), not counted.
   await timed('POST', `${parent}/services?serviceId=warmup`, svc('w'));
-  const creates: number[] = [];
+  const creates: Sample[] = [];
   for (let i = 0; i < DEPLOYS; i++) {
     creates.push(await timed('POST', `${parent}/services?serviceId=bench-${i}`, svc(`c${i}`)));
     await timed('DELETE', `${parent}/services/bench-${i}`);
   }
-  const updates: number[] = [];
-  for (let i = 0; i < UPDATES; i++)
+  const updates: Sample[] = [];
+  for (let i = 0; i < UPDATES; i++) {
     updates.push(await timed('PATCH', `${parent}/services/warmup`, svc(`u${i}`)));
-  console.log(`create -> Ready: ${fmt(creates)}`);
-  console.log(`update -> Ready: ${fmt(updates)}`);
+    if (SETTLE) await p.services.reconciler.idle();
+  }
+  const ms = (xs: Sample[]): number[] => xs.map((x) => x.ms);
+  console.log(`create -> Ready: ${fmt(ms(creates))}`);
+  console.log(`update -> Ready: ${fmt(ms(updates))}`);
+  console.log(breakdown('create', creates));
+  console.log(breakdown('update', updates));
   console.log(
-    `target p50 < 1000 ms: create ${(pct(creates, 50) / 1000).toFixed(2)}x, update ${(pct(updates, 50) / 1000).toFixed(2)}x of target`,
+    `target p50 < 1000 ms: create ${(pct(ms(creates), 50) / 1000).toFixed(2)}x, update ${(pct(ms(updates), 50) / 1000).toFixed(2)}x of target`,
   );
 } finally {
   await p.dispose();

@@ -47,6 +47,11 @@ export interface ServicesDeps {
    * it was created with, as Cloud Run pins revisions to digests; undefined when unknown.
    */
   imageDigest?: (image: string) => string | undefined;
+  /**
+   * How long revision starts must have been quiet before a superseded revision is stopped (default
+   * 1 s; 0 stops at once). See retire-gate.ts.
+   */
+  retireQuietMs?: number;
   /** How long a new revision may take to become ready before it fails (default 600 s). */
   progressDeadlineMs?: number;
   clock: Clock;

@@ -6,10 +6,16 @@ import { ingressMode, resolveTraffic } from './desired.ts';
 import { serviceName } from './names.ts';
 import { nextStatus, opResult } from './status.ts';
 import { digestOf, withDigest } from './wiring.ts';
+import { RetireGate } from './retire-gate.ts';
+import { withProgressDeadline } from './deadline.ts';
 
 const RETRY_MS = 1000;
 /** Knative's default progress deadline for a revision to become ready. */
 const PROGRESS_DEADLINE_MS = 600_000;
+/** A superseded revision stops once no revision started for this long (retire-gate.ts)... */
+const RETIRE_QUIET_MS = 1000;
+/** ...or this long after it was superseded, whichever comes first. */
+const RETIRE_MAX_HOLD_MS = 10_000;
 
 /**
  * Turns stored desired state into running revisions through the data plane. Per service, passes run
@@ -26,8 +32,12 @@ export class Reconciler {
   private readonly live = new Set<string>();
   private idleWaiters: (() => void)[] = [];
   private disposed = false;
+  private readonly gate: RetireGate;
 
-  constructor(private readonly ctx: ServicesContext) {}
+  constructor(private readonly ctx: ServicesContext) {
+    const { clock, retireQuietMs } = ctx.deps;
+    this.gate = new RetireGate(clock, retireQuietMs ?? RETIRE_QUIET_MS, RETIRE_MAX_HOLD_MS);
+  }
 
   /** Resumes every stored service and unfinished revision deletion (after a start or restart). */
   start(): void {
@@ -76,6 +86,7 @@ export class Reconciler {
 
   dispose(): void {
     this.disposed = true;
+    this.gate.expediteAll();
     this.ctx.waiters.notifyAll();
   }
 
@@ -149,7 +160,7 @@ export class Reconciler {
       });
       for (const r of revs) {
         const unneeded = !routed.has(r.name) && !(r.state === 'PENDING' && r === latest);
-        if (r.dp === 'active' && unneeded && !this.starting.has(r.uid)) this.retire(s.uid, r);
+        if (r.dp === 'active' && unneeded && !this.starting.has(r.uid)) this.retire(s.uid, r, true);
       }
     }
     const uri = dataPlane.serviceUrl(project, s.region, s.name);
@@ -179,6 +190,7 @@ export class Reconciler {
   private bringUp(s: ServiceRecord, r: RevisionRecord): void {
     if (this.starting.has(r.uid) || this.disposed) return;
     if (r.dp !== 'active') this.ctx.repo.setRevisionDp(r.uid, 'active');
+    const ended = this.gate.started();
     const task = (async () => {
       let readiness: RevisionReadiness;
       try {
@@ -188,7 +200,15 @@ export class Reconciler {
         const image = pinned ? withDigest(local, pinned) : local;
         const started = this.ctx.deps.dataPlane.ensureRevision({ ...r.runtime, image });
         // A revision that was ready before a restart keeps serving however long its start takes.
-        readiness = r.state === 'READY' ? await started : await this.withDeadline(started, r.name);
+        readiness =
+          r.state === 'READY'
+            ? await started
+            : await withProgressDeadline(
+                this.ctx.deps.clock,
+                this.ctx.deps.progressDeadlineMs ?? PROGRESS_DEADLINE_MS,
+                started,
+                r.name,
+              );
       } catch (err) {
         this.ctx.deps.logger.error({ err, revision: r.name }, 'data plane failed to start a revision');
         readiness = {
@@ -216,36 +236,12 @@ export class Reconciler {
         updateTime: this.ctx.now(),
       });
     })().finally(() => {
+      ended();
       this.starting.delete(r.uid);
       this.enqueue(s.uid);
       this.checkIdle();
     });
     this.starting.set(r.uid, task);
-  }
-
-  /**
-   * Cloud Run fails a revision that does not become ready within its progress deadline (Knative's
-   * progressDeadline, 600 s by default); the data plane then retires it like any failed revision.
-   */
-  private withDeadline(started: Promise<RevisionReadiness>, name: string): Promise<RevisionReadiness> {
-    const ms = this.ctx.deps.progressDeadlineMs ?? PROGRESS_DEADLINE_MS;
-    const { clock } = this.ctx.deps;
-    let timer: ReturnType<typeof clock.setTimeout> | undefined;
-    const expired = new Promise<RevisionReadiness>((resolve) => {
-      timer = clock.setTimeout(
-        () =>
-          resolve({
-            ready: false,
-            reason: 'PROGRESS_DEADLINE_EXCEEDED',
-            message: `Revision '${name}' did not become ready within the progress deadline of ${ms / 1000} s.`,
-            logTail: [],
-          }),
-        ms,
-      );
-    });
-    return Promise.race([started, expired]).finally(() => {
-      if (timer !== undefined) clock.clearTimeout(timer);
-    });
   }
 
   private supersede(r: RevisionRecord, latest: RevisionRecord): void {
@@ -260,13 +256,22 @@ export class Reconciler {
     });
   }
 
-  /** Drains a revision in the data plane as a task, then records that it is gone. */
-  private retire(serviceUid: string, r: RevisionRecord): Promise<void> {
+  /**
+   * Drains a revision in the data plane as a task, then records that it is gone. A superseded one
+   * (`hold`) waits for revision starts to go first; a deletion lets a held one go at once.
+   */
+  private retire(serviceUid: string, r: RevisionRecord, hold = false): Promise<void> {
     const running = this.retiring.get(r.uid);
+    if (!hold) this.gate.expedite(r.uid);
     if (running) return running;
     this.live.delete(r.uid);
     const task = (async () => {
       try {
+        if (hold) {
+          await this.gate.hold(r.uid);
+          // Routed again while held (traffic moved back): the start it got keeps it; no retire.
+          if (this.disposed || this.live.has(r.uid) || this.starting.has(r.uid)) return;
+        }
         await this.ctx.deps.dataPlane.retireRevision(r.name);
         // Traffic came back meanwhile (update-traffic): the revision runs again and stays active.
         const revived = this.starting.has(r.uid) || this.live.has(r.uid);

@@ -90,6 +90,7 @@ export function memoryIam(): ServicesIam {
 export function makePlane(
   db = openDatabase(':memory:'),
   dataPlane = new RecordingDataPlane(),
+  retireQuietMs = 0,
 ): {
   plane: ServicesControlPlane;
   dp: RecordingDataPlane;
@@ -100,6 +101,7 @@ export function makePlane(
     iam: memoryIam(),
     dataPlane,
     resolveImage: (i) => i.replace(/^gcr\.io\//, 'localhost:8091/'),
+    retireQuietMs,
     clock,
     logger: silentLogger(),
   });

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../store/index.ts';
+import { LOC, OWNER, RecordingDataPlane, body, makePlane } from './testing.test-helpers.ts';
+
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+const latest = async (plane: ReturnType<typeof makePlane>['plane']): Promise<string> =>
+  (await plane.services.get(OWNER, LOC, 'hello')).latestReadyRevision!.split('/').pop()!;
+
+describe('superseded revisions stop after revision starts (retire-gate.ts)', () => {
+  it('holds the old revision while starts are recent, then retires it', async () => {
+    const { plane, dp, clock } = makePlane(openDatabase(':memory:'), new RecordingDataPlane(), 1000);
+    await plane.services.create(OWNER, LOC, 'hello', body());
+    await plane.reconciler.idle();
+    const first = await latest(plane);
+    await plane.services.update(OWNER, LOC, 'hello', body('gcr.io/proj/hello:v2'));
+    for (let i = 0; i < 5; i++) await turn();
+    const second = await latest(plane);
+    expect(second).not.toBe(first);
+    expect(dp.routes.get('hello')?.routes).toEqual([{ revision: second, percent: 100 }]);
+    // Traffic moved at once; the old revision still runs until starts have been quiet for 1 s.
+    expect([...dp.running].sort()).toEqual([first, second].sort());
+    clock.advance(1000);
+    await plane.reconciler.idle();
+    expect([...dp.running]).toEqual([second]);
+  });
+
+  it('keeps a held revision that traffic moves back to, and a deletion does not wait', async () => {
+    const { plane, dp, clock } = makePlane(openDatabase(':memory:'), new RecordingDataPlane(), 1000);
+    await plane.services.create(OWNER, LOC, 'hello', body());
+    await plane.reconciler.idle();
+    const first = await latest(plane);
+    await plane.services.update(OWNER, LOC, 'hello', body('gcr.io/proj/hello:v2'));
+    for (let i = 0; i < 5; i++) await turn();
+    const second = await latest(plane);
+    const back = [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: first, percent: 100 }];
+    await plane.services.update(OWNER, LOC, 'hello', { ...body('gcr.io/proj/hello:v2'), traffic: back });
+    for (let i = 0; i < 5; i++) await turn();
+    expect(dp.routes.get('hello')?.routes).toEqual([{ revision: first, percent: 100 }]);
+    clock.advance(1000);
+    await plane.reconciler.idle();
+    expect([...dp.running]).toEqual([first]);
+    expect(second).not.toBe(first);
+    // A new revision supersedes the first again: held; deleting the service lets it go at once.
+    await plane.services.update(OWNER, LOC, 'hello', body('gcr.io/proj/hello:v3'));
+    for (let i = 0; i < 5; i++) await turn();
+    expect(dp.running.has(first)).toBe(true);
+    await plane.services.delete(OWNER, LOC, 'hello');
+    await plane.reconciler.idle();
+    expect(dp.running.size).toBe(0);
+  });
+});
