@@ -46,10 +46,12 @@ export async function serve(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   // Imported here so CLI commands do not pay for loading the server.
   const { startPlatform } = await import('./platform.ts');
+  const { describeFront } = await import('./iam/index.ts');
   const platform = await startPlatform(config);
   run.dispose = () => platform.dispose();
   if (run.stopping) return drain();
   const u = platform.urls;
+  const port80 = platform.iam.metadataPort80;
   process.stdout.write(
     [
       `tarmac is running (state in ${platform.paths.home})`,
@@ -57,6 +59,7 @@ export async function serve(argv: string[]): Promise<void> {
       `  api       ${u.api}`,
       `  registry  ${u.registry}`,
       `  console   ${platform.consoleUrl()}   (signed in as the owner; \`tarmac console\` prints a new one)`,
+      `  metadata  ${platform.iam.metadataAddress.port} for GCE_METADATA_HOST; metadata.google.internal:80 ${port80 ? describeFront(port80) : 'off'}`,
       '',
     ].join('\n'),
   );

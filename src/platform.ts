@@ -124,7 +124,7 @@ export class Platform {
       defaultProject: config.defaultProject,
       defaultRegion: config.defaultRegion,
       apiUrl: () => this.urls.api,
-      metadata: { host: config.bind, port: config.ports.metadata },
+      metadata: { host: config.bind, port: config.ports.metadata, port80: config.metadataPort80 },
     });
     this.scheduler = new Scheduler({
       db: this.db,

@@ -111,6 +111,8 @@ describe('builds on the real engine', () => {
     expect(log).not.toContain('secret.txt');
     expect(log).not.toContain('key.pem');
     expect(log).not.toContain('/x/notes.md');
+    // --no-cache: one commit at the end (layers=false), not one per instruction (COPY and RUN here).
+    expect(log.match(/^--> /gm), log).toHaveLength(1);
     expect(log).toMatch(/FETCHSOURCE\nFetching storage object: gs:\/\/.*\nFetched 5 file\(s\)/);
     expect(log).toMatch(/\nBUILD\nAlready have image \(with digest\): gcr.io\/cloud-builders\/docker\n/);
     expect(log.endsWith('DONE\n')).toBe(true);

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runDoctor } from '../src/admin/index.ts';
-import { tempHome } from './harness.ts';
+import { tempHome, usePlatform } from './harness.ts';
 import { testEngineHost } from './engine.ts';
 
 describe('tarmac doctor', () => {
@@ -30,5 +30,15 @@ describe('tarmac doctor', () => {
     } finally {
       rmSync(home, { recursive: true, force: true });
     }
+  });
+
+  it('reports who answers metadata.google.internal on 127.0.0.1:80 while tarmac runs', async () => {
+    const p = await usePlatform();
+    expect(p.iam.metadataPort80?.listening || p.iam.metadataPort80?.error === 'EADDRINUSE').toBe(true);
+    const checks = await runDoctor({ home: p.paths.home, 'engine-host': testEngineHost() });
+    expect(checks.find((c) => c.name === 'metadata.google.internal:80')).toMatchObject({
+      ok: true,
+      detail: 'served by a running tarmac on 127.0.0.1:80',
+    });
   });
 });

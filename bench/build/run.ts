@@ -72,6 +72,18 @@ try {
     `tarmac builds submit (pack+upload+build+push)   ${mb.toFixed(2)} s   [${b.map((x) => x.toFixed(2)).join(', ')}]`,
   );
   console.log(`ratio submit / plain = ${(mb / ma).toFixed(2)} (target <= 1.2)`);
+  // Where a submit's time goes: the server's phase timings of the measured builds (latest first).
+  const span = (t?: { startTime?: string; endTime?: string }): string =>
+    t?.startTime && t.endTime ? (Date.parse(t.endTime) - Date.parse(t.startTime)) / 1000 + ' s' : '-';
+  for (const b of p.builds.list(config.defaultProject).builds.slice(0, rounds)) {
+    const queued = b.startTime ? (Date.parse(b.startTime) - Date.parse(b.createTime)) / 1000 : NaN;
+    const timing = b.timing as Record<string, { startTime?: string; endTime?: string }> | undefined;
+    console.log(
+      `  build ${b.id.slice(0, 8)}: queued ${queued} s, FETCHSOURCE ${span(timing?.FETCHSOURCE)}, ` +
+        `BUILD ${span(timing?.BUILD)}, PUSH ${span(timing?.PUSH)}, ` +
+        `start->finish ${span({ startTime: b.startTime, endTime: b.finishTime })}`,
+    );
+  }
 } finally {
   await run('podman', ['rmi', '-f', plainTag]).catch(() => undefined);
   await p.dispose();

@@ -14,29 +14,9 @@ import { instanceContainerSpec } from '../../src/serving/instance.ts';
 import { randomSuffix } from '../../src/shared/index.ts';
 import { get } from '../../test/serving/client.ts';
 import { realEngine, startRig } from '../../test/serving/rig.ts';
+import { PYTHON_APP, PYTHON_IMAGE, pct } from './common.ts';
 
 const cycles = Number(process.argv[2] ?? 20);
-const PYTHON_IMAGE = 'docker.io/library/python:3.11-slim';
-const APP = `
-import os, signal
-from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
-signal.signal(signal.SIGTERM, lambda *a: os._exit(0))
-class H(BaseHTTPRequestHandler):
-    protocol_version = 'HTTP/1.1'
-    disable_nagle_algorithm = True
-    def do_GET(self):
-        self.send_response(200)
-        self.send_header('Content-Length', '3')
-        self.end_headers()
-        self.wfile.write(b'ok\\\\n')
-    def log_message(self, *a):
-        pass
-ThreadingHTTPServer(('', int(os.environ['PORT'])), H).serve_forever()
-`;
-const pct = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
 const answers = (port: number): Promise<boolean> =>
   new Promise((resolve) => {
     const r = request({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
@@ -79,7 +59,7 @@ const rig = await startRig({ idleTimeoutSeconds: 1 });
 try {
   const { url, spec } = await rig.deploy('cold', {
     image: PYTHON_IMAGE,
-    command: ['python3', '-c', APP],
+    command: ['python3', '-c', PYTHON_APP],
     memoryBytes: 256 * 1024 * 1024,
   });
   const cold: number[] = [];

@@ -14,7 +14,7 @@ import { SystemClock } from '../../src/shared/index.ts';
 import { ServingHooks, Telemetry, type RequestFacts } from '../../src/telemetry/index.ts';
 import type { Serving } from '../../src/serving/index.ts';
 import { startRig } from '../../test/serving/rig.ts';
-import { PYTHON_APP, PYTHON_IMAGE, wrk, type WrkResult } from './wrk.ts';
+import { deployPythonApp, withCpu, wrk, type WrkResult } from './common.ts';
 
 const seconds = Number(process.argv[2] ?? 8);
 const connections = Number(process.argv[3] ?? 32);
@@ -34,40 +34,41 @@ const rig = await startRig({
 });
 ref.serving = rig.serving;
 try {
-  const { url } = await rig.deploy('bench', {
-    image: PYTHON_IMAGE,
-    command: ['python3', '-c', PYTHON_APP],
-    concurrency: 1000,
-    minInstances: 1,
-    maxInstances: 1,
-    memoryBytes: 256 * 1024 * 1024,
-  });
+  const { url } = await deployPythonApp(rig, 'bench');
   const host = new URL(url).host;
   const target = `http://127.0.0.1:${rig.port}/`;
   await wrk(target, { host, seconds: 2, connections }); // warm up
   const results: Record<'off' | 'on', WrkResult[]> = { off: [], on: [] };
+  const cpu: Record<'off' | 'on', string[]> = { off: [], on: [] };
   for (let i = 0; i < rounds; i++) {
     for (const mode of i % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
       current = mode === 'on' ? on : off;
-      results[mode].push(await wrk(target, { host, seconds, connections }));
+      const m = await withCpu([], () => wrk(target, { host, seconds, connections }));
+      results[mode].push(m.result);
+      cpu[mode].push(m.cpu.replace('tarmac ', ''));
+      telemetry.logs.flush(); // the round's last entries are written before the next round starts
     }
   }
-  telemetry.logs.flush();
-  const sum = (rs: WrkResult[]): number => rs.reduce((n, r) => n + r.rps, 0) / rs.length;
-  const med = (rs: WrkResult[]): number =>
-    [...rs].sort((a, b) => a.p50 - b.p50)[Math.floor(rs.length / 2)]!.p50;
+  const mean = (rs: WrkResult[]): number => rs.reduce((n, r) => n + r.rps, 0) / rs.length;
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const pairs = results.on.map((r, i) => r.rps / results.off[i]!.rps);
   const entries = telemetry.logs.list({ filter: 'logName:"requests"', pageSize: 1 }).entries.length;
   console.log(
     `wrk -t2 -c${connections} -d${seconds}s x ${rounds} rounds each, alternating, Python keep-alive app`,
   );
   for (const mode of ['off', 'on'] as const) {
     const rps = results[mode].map((r) => r.rps.toFixed(0)).join(', ');
+    const p50 = median(results[mode].map((r) => r.p50)).toFixed(2);
     console.log(
-      `logging ${mode.padEnd(3)}: mean ${sum(results[mode]).toFixed(0)} req/s (${rps}), median p50 ${med(results[mode]).toFixed(2)} ms`,
+      `logging ${mode.padEnd(3)}: mean ${mean(results[mode]).toFixed(0)} req/s (${rps}), median p50 ${p50} ms, ` +
+        `tarmac CPU per request (${cpu[mode].join(', ')})`,
     );
   }
   console.log(
-    `ratio on/off throughput = ${(sum(results.on) / sum(results.off)).toFixed(3)} (target >= 0.95)`,
+    `ratio on/off throughput, means = ${(mean(results.on) / mean(results.off)).toFixed(3)} (target >= 0.95)`,
+  );
+  console.log(
+    `ratio on/off throughput, per adjacent pair = ${pairs.map((x) => x.toFixed(3)).join(', ')}; median ${median(pairs).toFixed(3)}`,
   );
   console.log(
     `request entries written: ${entries > 0 ? 'yes' : 'NO'}; dropped by the bounded buffer: ${telemetry.logs.dropped}`,

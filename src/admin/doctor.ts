@@ -13,6 +13,8 @@ import { splitArgs } from './engine.ts';
 export interface Check {
   name: string;
   ok: boolean;
+  /** Passes, but something works only partly (printed as WARN; the exit code stays 0). */
+  warn?: boolean;
   detail: string;
   fix?: string;
 }
@@ -61,6 +63,40 @@ async function engineChecks(engine: ContainerEngine): Promise<Check[]> {
   return checks;
 }
 
+/**
+ * Who answers on 127.0.0.1:80, where containers reach metadata.google.internal: a running tarmac
+ * (its front marks its answers with x-tarmac-metadata-front), nobody (tarmac serve takes it when
+ * root), or another program (then only GCE_METADATA_HOST reaches the metadata server).
+ */
+async function metadataPort80Check(): Promise<Check> {
+  const name = 'metadata.google.internal:80';
+  const fallback = 'containers still reach the metadata server through GCE_METADATA_HOST';
+  const res = await fetch('http://127.0.0.1:80/', { signal: AbortSignal.timeout(2000) }).then(
+    (r) => r,
+    (e: unknown) => e as Error,
+  );
+  if (res instanceof Response) {
+    if (res.headers.get('x-tarmac-metadata-front') === '1')
+      return { name, ok: true, detail: 'served by a running tarmac on 127.0.0.1:80' };
+    return {
+      name,
+      ok: true,
+      warn: true,
+      detail: `127.0.0.1:80 is held by another program (${res.headers.get('server') ?? 'unknown'}); ${fallback}`,
+      fix: 'stop or move that program, then restart tarmac serve',
+    };
+  }
+  const root = process.getuid?.() === 0;
+  if (root) return { name, ok: true, detail: 'free: tarmac serve listens on 127.0.0.1:80' };
+  return {
+    name,
+    ok: true,
+    warn: true,
+    detail: `binding port 80 needs root; ${fallback}`,
+    fix: 'run tarmac serve as root (or sysctl net.ipv4.ip_unprivileged_port_start=80)',
+  };
+}
+
 /** Runs every check; never throws for a failed check, only reports it. */
 export async function runDoctor(flags: Record<string, string>): Promise<Check[]> {
   const config = loadConfig({ flags });
@@ -80,6 +116,7 @@ export async function runDoctor(flags: Record<string, string>): Promise<Check[]>
   } finally {
     await conn?.dispose();
   }
+  if (config.metadataPort80) checks.push(await metadataPort80Check());
   const free = freeBytes(config.home);
   checks.push({
     name: 'free disk',
@@ -100,8 +137,9 @@ export async function doctorCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify({ ok, checks }, null, 2)}\n`);
   } else {
     for (const c of checks) {
-      process.stdout.write(`${c.ok ? 'PASS' : 'FAIL'}  ${c.name.padEnd(30)} ${c.detail}\n`);
-      if (!c.ok && c.fix) process.stdout.write(`      fix: ${c.fix}\n`);
+      const mark = !c.ok ? 'FAIL' : c.warn ? 'WARN' : 'PASS';
+      process.stdout.write(`${mark}  ${c.name.padEnd(30)} ${c.detail}\n`);
+      if ((!c.ok || c.warn) && c.fix) process.stdout.write(`      fix: ${c.fix}\n`);
     }
   }
   return ok ? 0 : 1;

@@ -15,6 +15,7 @@ const KEYS: { key: string; env: string; flag: string; kind: 'string' | 'int' | '
   { key: 'ports.api', env: 'TARMAC_API_PORT', flag: 'api-port', kind: 'int' },
   { key: 'ports.registry', env: 'TARMAC_REGISTRY_PORT', flag: 'registry-port', kind: 'int' },
   { key: 'ports.metadata', env: 'TARMAC_METADATA_PORT', flag: 'metadata-port', kind: 'int' },
+  { key: 'metadataPort80', env: 'TARMAC_METADATA_PORT80', flag: 'metadata-port80', kind: 'bool' },
   { key: 'domain', env: 'TARMAC_DOMAIN', flag: 'domain', kind: 'string' },
   { key: 'defaultRegion', env: 'TARMAC_REGION', flag: 'region', kind: 'string' },
   { key: 'defaultProject', env: 'TARMAC_PROJECT', flag: 'project', kind: 'string' },

@@ -18,6 +18,11 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    /**
+     * Serve metadata.google.internal on 127.0.0.1:80 (containers reach it as 10.0.2.2:80); needs
+     * root; shared by the installations on one machine. GCE_METADATA_HOST works either way.
+     */
+    metadataPort80: z.boolean().default(true),
     /** Base domain of service URLs: SERVICE-PROJECT_NUMBER.REGION.<domain>. */
     domain: z
       .string()

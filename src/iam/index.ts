@@ -1,4 +1,5 @@
-export { Iam, type IamOptions } from './service.ts';
+export { Iam, describeFront, type IamOptions } from './service.ts';
+export { METADATA_HTTP_PORT, type FrontStatus } from './metadata-front.ts';
 export { principalOfMember, saPrincipal, userPrincipal, bearerToken } from './authn.ts';
 export { permissionDeniedError } from './authz.ts';
 export { accountNotFound, defaultComputeEmail, type ServiceAccount, type User } from './accounts.ts';

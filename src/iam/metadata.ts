@@ -1,6 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import {
+  createServer as createTcpServer,
+  type AddressInfo,
+  type Server as TcpServer,
+  type Socket,
+} from 'node:net';
 import type { TokenMinter } from '../model/index.ts';
+import { closeTcp, listenTcp } from './tcp.ts';
 import { closeServer, isTarmacError, listen, type Clock, type Logger } from '../shared/index.ts';
 
 /** What tarmac knows about a running instance, registered under the instance's own loopback address. */
@@ -37,20 +43,61 @@ const notFound = (): Reply => ({ status: 404, body: 'Not Found\n' });
 export class MetadataServer {
   private readonly instances = new Map<string, InstanceIdentity>();
   private readonly cache = new Map<string, { value: string; until: number }>();
-  private server: Server | undefined;
+  private readonly server: Server;
+  /** Listeners on INSTANCE_ADDRESS:instancePort, one per instance (see MetadataFront). */
+  private readonly instanceListeners = new Map<string, TcpServer>();
+  /** Connections accepted on an instance's own listener: the caller is that instance. */
+  private readonly callerOf = new WeakMap<Socket, string>();
 
   constructor(
     private readonly minter: TokenMinter,
     private readonly clock: Clock,
     private readonly log: Logger,
-  ) {}
+    /** Also listen on each instance's own address at this port (80: metadata.google.internal). */
+    private instancePort?: number,
+  ) {
+    this.server = createServer((req, res) => void this.handle(req, res));
+  }
 
   register(address: string, info: InstanceIdentity): void {
-    this.instances.set(normalizeAddress(address), { ...info });
+    const addr = normalizeAddress(address);
+    this.instances.set(addr, { ...info });
+    if (this.instancePort !== undefined && !this.instanceListeners.has(addr)) this.listenFor(addr);
   }
 
   unregister(address: string): void {
-    this.instances.delete(normalizeAddress(address));
+    const addr = normalizeAddress(address);
+    this.instances.delete(addr);
+    const l = this.instanceListeners.get(addr);
+    this.instanceListeners.delete(addr);
+    if (l) void closeTcp(l);
+  }
+
+  /**
+   * ADDRESS:instancePort for one instance, so the port-80 front (whichever installation holds it)
+   * reaches this server for this instance's connections. Failure is logged, not fatal: the instance
+   * still has GCE_METADATA_HOST. EADDRINUSE here means another installation owns the same address.
+   */
+  private listenFor(addr: string): void {
+    const l = createTcpServer((socket) => {
+      this.callerOf.set(socket, addr);
+      this.server.emit('connection', socket);
+    });
+    this.instanceListeners.set(addr, l);
+    listenTcp(l, addr, this.instancePort!).catch((err: unknown) => {
+      if (this.instanceListeners.get(addr) === l) this.instanceListeners.delete(addr);
+      this.log.warn({ err, address: addr }, 'metadata: no port-80 listener for this instance');
+    });
+  }
+
+  /** No per-instance listeners (port 80 cannot be bound here). */
+  disableInstancePort(): void {
+    this.instancePort = undefined;
+  }
+
+  /** Instance addresses with their own listener (tests, doctor). */
+  listeningFor(address: string): boolean {
+    return this.instanceListeners.get(normalizeAddress(address))?.listening ?? false;
   }
 
   /** The instance that owns a source address, if any (also how the ingress tells inside from outside). */
@@ -59,12 +106,14 @@ export class MetadataServer {
   }
 
   async start(host: string, port: number): Promise<AddressInfo> {
-    this.server = createServer((req, res) => void this.handle(req, res));
     return listen(this.server, host, port);
   }
 
   async dispose(): Promise<void> {
-    if (this.server) await closeServer(this.server, 1000);
+    const listeners = [...this.instanceListeners.values()];
+    this.instanceListeners.clear();
+    await Promise.all(listeners.map((l) => closeTcp(l)));
+    if (this.server.listening) await closeServer(this.server, 1000);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -91,7 +140,7 @@ export class MetadataServer {
     if (req.headers['metadata-flavor'] !== 'Google') {
       return { status: 403, body: 'Missing Metadata-Flavor:Google header.\n' };
     }
-    const inst = this.lookup(req.socket.remoteAddress);
+    const inst = this.lookup(this.callerOf.get(req.socket) ?? req.socket.remoteAddress);
     if (!inst) return { status: 403, body: 'This address is not a tarmac instance.\n' };
     const url = new URL(req.url ?? '/', 'http://metadata');
     if (url.pathname === '/') return text('computeMetadata/\n');

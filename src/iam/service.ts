@@ -12,6 +12,7 @@ import { Authz, permissionDeniedError } from './authz.ts';
 import { OWNER_EMAIL, readCredentials, writeCredentials, type OwnerCredentials } from './bootstrap.ts';
 import { createInvokeAuthorizer } from './invoke.ts';
 import { MetadataServer, type InstanceIdentity } from './metadata.ts';
+import { METADATA_HTTP_PORT, MetadataFront, type FrontStatus } from './metadata-front.ts';
 import { RateLimiter, TokenExchange } from './oauth.ts';
 import { PolicyStore, validatePolicy, type Policy } from './policies.ts';
 import { ProjectRepo, type Project } from './projects.ts';
@@ -30,8 +31,8 @@ export interface IamOptions {
   defaultRegion: string;
   /** The API listener's base URL (known once it listens): issuer, token_uri, credentials file. */
   apiUrl: () => string;
-  /** Metadata server listener. */
-  metadata: { host: string; port: number };
+  /** Metadata server listener; `port80`: also serve metadata.google.internal on 127.0.0.1:80. */
+  metadata: { host: string; port: number; port80?: boolean };
 }
 
 /** The identity subsystem's one object: repositories, policy checks, tokens and the metadata server. */
@@ -51,6 +52,8 @@ export class Iam implements Authorizer, TokenMinter {
   readonly exchange: TokenExchange;
   readonly tokenRateLimit: RateLimiter;
   readonly metadata: MetadataServer;
+  /** 127.0.0.1:80 for metadata.google.internal, shared by the installations on this machine. */
+  readonly metadataFront: MetadataFront | undefined;
   /** The ingress's invoker check (see InvokeAuthorizer in src/model/auth.ts). */
   readonly invokeAuthorizer: InvokeAuthorizer;
   private metadataAddr: AddressInfo | undefined;
@@ -78,7 +81,9 @@ export class Iam implements Authorizer, TokenMinter {
       clock,
     );
     this.tokenRateLimit = new RateLimiter(clock);
-    this.metadata = new MetadataServer(this, clock, o.logger);
+    const port80 = o.metadata.port80 ?? false;
+    this.metadata = new MetadataServer(this, clock, o.logger, port80 ? METADATA_HTTP_PORT : undefined);
+    this.metadataFront = port80 ? new MetadataFront(clock, o.logger) : undefined;
     this.invokeAuthorizer = createInvokeAuthorizer(this.tokens, this.authn, this.authz);
   }
 
@@ -87,9 +92,19 @@ export class Iam implements Authorizer, TokenMinter {
     await this.signingKeys.load();
     this.bootstrap();
     this.metadataAddr = await this.metadata.start(this.o.metadata.host, this.o.metadata.port);
+    const front = await this.metadataFront?.start();
+    // Without the right to bind port 80 no installation's front can reach our per-instance listeners.
+    if (front?.error === 'EACCES') this.metadata.disableInstancePort();
+    if (front) this.o.logger.info({ port80: describeFront(front) }, 'metadata server');
+  }
+
+  /** metadata.google.internal:80: served here, by another installation, or not at all (and why). */
+  get metadataPort80(): FrontStatus | undefined {
+    return this.metadataFront?.status;
   }
 
   async dispose(): Promise<void> {
+    await this.metadataFront?.dispose();
     await this.metadata.dispose();
   }
 
@@ -286,6 +301,16 @@ export class Iam implements Authorizer, TokenMinter {
       token,
     });
   }
+}
+
+/** One line for `tarmac serve`'s output and log about metadata.google.internal on port 80. */
+export function describeFront(s: FrontStatus): string {
+  if (s.listening) return 'served on 127.0.0.1:80';
+  if (s.error === 'EADDRINUSE')
+    return '127.0.0.1:80 is held by another process (another tarmac forwards to this one; see `tarmac doctor`)';
+  if (s.error === 'EACCES')
+    return 'unavailable: binding port 80 needs root; containers use GCE_METADATA_HOST only';
+  return `unavailable (${s.error ?? 'unknown'}); containers use GCE_METADATA_HOST only`;
 }
 
 function missingCredentials(): TarmacError {

@@ -124,6 +124,7 @@ export async function build(docker: Docker, o: BuildOptions): Promise<{ imageId:
     forcerm: true,
   };
   if (o.noCache) opts.nocache = true;
+  if (o.layers === false) opts.layers = false;
   if (o.buildArgs) opts.buildargs = JSON.stringify(o.buildArgs);
   if (o.labels) opts.labels = JSON.stringify(o.labels);
   if (o.signal) opts.abortSignal = o.signal;

@@ -70,6 +70,11 @@ export interface BuildOptions {
   tag: string;
   dockerfile?: string;
   noCache?: boolean;
+  /**
+   * false: commit the image once at the end instead of an image per instruction (no layer cache is
+   * written, as BuildKit does); the result has one layer on top of the base. Default true.
+   */
+  layers?: boolean;
   buildArgs?: Record<string, string>;
   labels?: Record<string, string>;
   signal?: AbortSignal;

@@ -106,6 +106,8 @@ export function instanceContainerSpec(spec: RevisionRuntimeSpec, ctx: InstanceCo
   env.K_REVISION = spec.name;
   env.K_CONFIGURATION = spec.service;
   if (ctx.metadataHost) env.GCE_METADATA_HOST ??= ctx.metadataHost;
+  // Python's google-auth pings GCE_METADATA_IP (else 169.254.169.254, unreachable from an instance).
+  if (ctx.metadataHost) env.GCE_METADATA_IP ??= ctx.metadataHost;
   if (ctx.apiEndpoint) env.TARMAC_API_ENDPOINT ??= ctx.apiEndpoint;
   const networkMode = ctx.networkMode.startsWith('slirp4netns')
     ? `${ctx.networkMode},outbound_addr=${ctx.address}`
