@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { INTERNAL_MARKER_HEADER } from '../src/model/index.ts';
-import { defaultProject, ownerHeaders } from './auth.ts';
-import { BUSYBOX_IMAGE } from './busybox-image.ts';
 import { usePlatform } from './harness.ts';
+import { privateTarget } from './scheduler-fixture.ts';
 import { get } from './serving/client.ts';
-
-const REGION = 'us-central1';
 
 // The app answers 500 when the internal marker reached it (the ingress must strip it), else 200.
 const APP = [
@@ -21,42 +18,14 @@ describe('scheduler calls to tarmac services are internal traffic (real engine, 
     { timeout: 180_000 },
     async () => {
       const p = await usePlatform({ config: { serving: { idleTimeoutSeconds: 1 } } });
-      const { projectId, projectNumber } = defaultProject(p);
-      const service = 'cron-internal';
-      const revision = `${service}-00001-int`;
-      const ready = await p.serving.ensureRevision({
-        name: revision,
-        service,
-        project: projectId,
-        projectNumber,
-        region: REGION,
-        image: BUSYBOX_IMAGE,
+      const t = await privateTarget(p, {
+        service: 'cron-internal',
         command: ['sh', '-c', APP],
-        env: [],
-        containerPort: 8080,
-        memoryBytes: 64 * 1024 * 1024,
-        cpu: 1,
-        timeoutSeconds: 30,
-        concurrency: 10,
-        minInstances: 0,
-        maxInstances: 1,
-        serviceAccountEmail: p.iam.defaultServiceAccount(projectId),
-      });
-      expect(ready).toEqual({ ready: true });
-      p.serving.setRoutes({
-        project: projectId,
-        projectNumber,
-        region: REGION,
-        service,
-        routes: [{ revision, percent: 100 }],
         ingress: 'internal',
-        invokerIamDisabled: false,
-        customAudiences: [],
+        account: 'cron-internal',
+        jobId: 'call-internal',
       });
-      const url = p.serving.serviceUrl({ number: projectNumber }, REGION, service);
-      const resource = `projects/${projectId}/locations/${REGION}/services/${service}`;
-      const sa = p.iam.serviceAccounts.create(p.iam.projects.get(projectId), 'cron-internal').email;
-      p.iam.addBinding(resource, 'roles/run.invoker', `serviceAccount:${sa}`);
+      const { url, sa, revision } = t;
       const ingressPort = Number(new URL(p.urls.ingress).port);
 
       // From outside, even with a valid token and a forged marker, an internal service is not there.
@@ -81,33 +50,13 @@ describe('scheduler calls to tarmac services are internal traffic (real engine, 
         await new Promise((r) => setTimeout(r, 200));
       }
 
-      const api = async (method: string, path: string, body?: unknown): Promise<Record<string, unknown>> => {
-        const res = await fetch(`${p.urls.api}/v1/${path}`, {
-          method,
-          headers: { ...ownerHeaders(p), 'content-type': 'application/json' },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
-        return (await res.json()) as Record<string, unknown>;
-      };
-      const job = `projects/${projectId}/locations/${REGION}/jobs/call-internal`;
-      await api('POST', `projects/${projectId}/locations/${REGION}/jobs`, {
-        name: job,
-        schedule: '0 0 1 1 *',
-        httpTarget: {
-          uri: `${url}/cgi-bin/tick`,
-          httpMethod: 'GET',
-          headers: { [INTERNAL_MARKER_HEADER]: 'user-set' },
-          oidcToken: { serviceAccountEmail: sa, audience: url },
-        },
+      await t.createJob({
+        uri: `${url}/cgi-bin/tick`,
+        httpMethod: 'GET',
+        headers: { [INTERNAL_MARKER_HEADER]: 'user-set' },
+        oidcToken: { serviceAccountEmail: sa, audience: url },
       });
-      await api('POST', `${job}:run`, {});
-      let last: { httpStatusCode?: number; status: { status: string } } | undefined;
-      for (let i = 0; i < 600 && !last; i++) {
-        await p.scheduler.loop.idle();
-        const h = (await api('GET', `${job}/executions`)) as { executions?: (typeof last)[] };
-        last = h.executions?.[0];
-        if (!last) await new Promise((r) => setTimeout(r, 50));
-      }
+      const last = await t.runAndWait(1);
       // 200: it got through ingress=internal, woke the service, and the marker never reached the app.
       expect(last).toMatchObject({ httpStatusCode: 200, status: { status: 'OK' } });
       expect(p.serving.systemLogs(revision).join('\n')).toContain('idle; shutting down');

@@ -1,7 +1,7 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SystemClock, closeServer, listen } from '../shared/index.ts';
+import { FakeClock, SystemClock, closeServer, listen } from '../shared/index.ts';
 import { HttpInvoker } from './invoker.ts';
 import type { JobSpec } from './job.ts';
 
@@ -78,4 +78,63 @@ describe('HttpInvoker', () => {
       await inv.close();
     }
   });
+
+  it('sends at most `connections` requests per origin; the rest wait, and one cut while waiting is never sent', async () => {
+    // A target that holds every request until told to answer.
+    const got: string[] = [];
+    let held: ServerResponse[] = [];
+    let holding = true;
+    const s = createServer((req, res) => {
+      got.push(req.url ?? '');
+      req.resume();
+      if (holding) held.push(res);
+      else res.writeHead(200).end();
+    });
+    servers.push(s);
+    const addr: AddressInfo = await listen(s, '127.0.0.1', 0);
+    const clock = new FakeClock(Date.parse('2026-01-01T00:00:00Z'));
+    const inv = new HttpInvoker({ clock, connections: 2 });
+    try {
+      const outcomes = new Map<string, string>();
+      for (const [path, deadlineMs] of [
+        ['/1', 60_000],
+        ['/2', 60_000],
+        ['/3', 15_000],
+        ['/4', 60_000],
+      ] as const) {
+        const a = await inv.prepare({
+          jobName: `projects/p/locations/l/jobs/j${path}`,
+          jobId: 'j',
+          scheduleTime: clock.now(),
+          timeZone: 'UTC',
+          target: target(`http://127.0.0.1:${addr.port}${path}`, { httpMethod: 'GET', body: undefined }),
+          deadlineMs,
+        });
+        inv.fire(a, (o, p) => outcomes.set(p, o.code), path);
+      }
+      await until(() => got.length === 2);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(got).toEqual(['/1', '/2']);
+      clock.advance(15_000); // /3 is still waiting for a connection: it ends without being sent
+      expect(outcomes.get('/3')).toBe('DEADLINE_EXCEEDED');
+      holding = false;
+      for (const res of held) res.writeHead(200).end();
+      held = [];
+      await until(() => outcomes.size === 4);
+      expect(got).toEqual(['/1', '/2', '/4']);
+      expect(Object.fromEntries(outcomes)).toEqual({
+        '/1': 'OK',
+        '/2': 'OK',
+        '/3': 'DEADLINE_EXCEEDED',
+        '/4': 'OK',
+      });
+    } finally {
+      await inv.close();
+    }
+  });
 });
+
+async function until(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(cond()).toBe(true);
+}
