@@ -229,6 +229,9 @@ export class ProxyCall implements Waiter {
   };
 
   private readonly onUpstreamError = (err: NodeJS.ErrnoException): void => {
+    // The response arrived whole and only the connection failed after it (say bytes past its
+    // Content-Length): it is still delivered, and its 'end' returns the slot.
+    if (this.response?.complete) return;
     const inst = this.inst;
     this.releaseSlot();
     if (this.finished) return;

@@ -1,17 +1,9 @@
 import type { RevisionReadiness, RevisionRuntimeSpec } from '../model/index.ts';
-import { isTarmacError, randomSuffix, type TimerHandle } from '../shared/index.ts';
+import type { TimerHandle } from '../shared/index.ts';
 import { DEFAULT_SCALING, type ScalingSpec } from './autoscaler.ts';
-import { Instance, type InstanceExit } from './instance.ts';
-import {
-  died,
-  explainFailure,
-  launch,
-  logTail,
-  memoryMessage,
-  teardown,
-  type LauncherDeps,
-} from './launcher.ts';
-import { watchLiveness } from './liveness.ts';
+import { Fleet } from './fleet.ts';
+import type { Instance, InstanceExit } from './instance.ts';
+import type { LauncherDeps } from './launcher.ts';
 import { WaitQueue, type Waiter } from './waitqueue.ts';
 import { ScalingWindow } from './window.ts';
 
@@ -27,21 +19,15 @@ export interface RevisionOptions {
   tickMs: number;
 }
 
-const MAX_BACKOFF_MS = 300_000;
-
 /**
- * A revision's instances, its request slots (a breaker: never more than `concurrency` in flight per
- * instance), its bounded wait queue and its scaling loop.
+ * A revision's request slots (a breaker: never more than `concurrency` in flight per instance), its
+ * bounded wait queue, its scaling loop and its drain. Its instances are a `Fleet` (fleet.ts).
  */
 export class Revision {
-  readonly instances: Instance[] = [];
-  readonly ready: Instance[] = [];
+  private readonly fleet: Fleet;
   private readonly queue: WaitQueue;
   private inflight = 0;
   private readonly window: ScalingWindow;
-  private failures = 0;
-  private backoffUntil = 0;
-  private lastError = '';
   private outcome: ((r: RevisionReadiness) => void)[] = [];
   private idleWaiters: (() => void)[] = [];
   private tickTimer: TimerHandle | undefined;
@@ -62,10 +48,32 @@ export class Revision {
       maxInstances: Math.max(1, spec.maxInstances),
       idleTimeoutMs: opts.idleTimeoutMs,
     };
+    this.fleet = new Fleet(
+      spec,
+      deps,
+      this.scaling.concurrency,
+      {
+        waiting: () => this.queue.size,
+        ready: () => {
+          this.notify({ ready: true });
+          this.dispatch();
+        },
+        startFailed: (failure, none) => {
+          this.notify(failure);
+          if (none)
+            this.failWaiters(
+              503,
+              `The revision ${spec.name} could not start an instance: ${failure.message}`,
+            );
+        },
+        lost: () => this.replaceLost(),
+      },
+      () => new Promise<void>((r) => this.idleWaiters.push(r)),
+    );
     this.queue = new WaitQueue(deps.clock, {
       waitMs: opts.queueWaitMs,
       expire: () =>
-        this.active >= this.scaling.maxInstances
+        this.fleet.active >= this.scaling.maxInstances
           ? `Rate exceeded: no instance of revision ${this.spec.name} became available within ${opts.queueWaitMs / 1000} s (max instances ${this.scaling.maxInstances} reached).`
           : undefined,
     });
@@ -77,32 +85,23 @@ export class Revision {
     return this.inflight + this.queue.size;
   }
 
-  /** Instances starting or serving. */
-  get active(): number {
-    let n = 0;
-    for (const i of this.instances) if (i.state === 'starting' || i.state === 'ready') n++;
-    return n;
+  /** True once a drain stopped the revision: it starts no instance again (serving registers anew). */
+  get retired(): boolean {
+    return this.stopped;
   }
 
   /** Takes a slot on the least loaded ready instance, if one has room. */
   tryAcquire(): Instance | undefined {
     const c = this.scaling.concurrency;
     let best: Instance | undefined;
-    for (const i of this.ready)
+    for (const i of this.fleet.ready)
       if (i.inflight < c && (best === undefined || i.inflight < best.inflight)) best = i;
-    if (best) this.take(best);
+    if (best) {
+      best.inflight++;
+      this.inflight++;
+      this.window.noteDemand(this.demand);
+    }
     return best;
-  }
-
-  private take(inst: Instance): void {
-    inst.inflight++;
-    this.inflight++;
-    this.window.noteDemand(this.demand);
-  }
-
-  /** True once a drain stopped the revision: it starts no instance again (serving registers anew). */
-  get retired(): boolean {
-    return this.stopped;
   }
 
   /** Queues a request until a slot frees up or an instance starts. */
@@ -112,9 +111,9 @@ export class Revision {
       w.fail(503, `Revision ${this.spec.name} was retired; retry the request.`);
       return;
     }
-    if (this.active === 0 && this.deps.clock.now() < this.backoffUntil) {
+    if (this.fleet.active === 0 && this.fleet.backingOff) {
       // Crash-looping: fail fast instead of holding requests through the backoff.
-      w.fail(503, `The revision ${this.spec.name} could not start an instance: ${this.lastError}`);
+      w.fail(503, `The revision ${this.spec.name} could not start an instance: ${this.fleet.lastError}`);
       return;
     }
     if (this.queue.size >= this.opts.queueLimit) {
@@ -148,16 +147,12 @@ export class Revision {
       if (!inst) return;
       const w = this.queue.next();
       if (!w) {
-        this.undo(inst);
+        inst.inflight--;
+        this.inflight--;
         return;
       }
       w.grant(inst);
     }
-  }
-
-  private undo(inst: Instance): void {
-    inst.inflight--;
-    this.inflight--;
   }
 
   private failWaiters(status: 429 | 503, message: string): void {
@@ -168,87 +163,15 @@ export class Revision {
   /** Starts instances right away when waiting requests need more than is starting (activator poke). */
   private scaleForDemand(): void {
     const need = Math.min(this.scaling.maxInstances, Math.ceil(this.demand / this.scaling.concurrency));
-    const missing = need - this.active;
-    if (missing > 0) this.startInstances(missing);
+    const missing = need - this.fleet.active;
+    if (missing > 0) this.fleet.start(missing);
   }
 
-  private startInstances(n: number): void {
-    if (this.stopped) return;
-    const now = this.deps.clock.now();
-    if (now < this.backoffUntil) return;
-    for (let k = 0; k < n; k++) this.startOne();
-  }
-
-  private startOne(): void {
-    const { deps, spec } = this;
-    const id = randomSuffix(12);
-    const inst = new Instance(
-      spec.name,
-      id,
-      `tarmac-${spec.name}-${id}`.slice(0, 120),
-      deps.addresses.allocate(),
-      deps.clock.now(),
-      this.scaling.concurrency,
-    );
-    this.instances.push(inst);
-    inst.launching = launch(spec, inst, deps);
-    inst.launching.then(
-      () => this.onReady(inst),
-      (e: unknown) => void this.onStartFailed(inst, e),
-    );
-  }
-
-  private onReady(inst: Instance): void {
-    if (inst.state !== 'starting') return; // retired while starting: retire() tears it down
-    inst.state = 'ready';
-    inst.readyAt = this.deps.clock.now();
-    inst.lastActiveAt = inst.readyAt;
-    const cold = this.queue.size > 0;
-    this.ready.push(inst);
-    this.failures = 0;
-    const ms = inst.readyAt - inst.createdAt;
-    const t = inst.timings;
-    const parts = t
-      ? ` (create ${t.createMs} ms, start ${t.startMs} ms, inspect ${t.inspectMs} ms, startup probe ${t.probeMs} ms)`
-      : '';
-    this.deps.systemLog(
-      this.spec.name,
-      'INFO',
-      `Instance ${inst.id} started in ${ms} ms${parts} and is serving${cold ? ' (cold start: requests were waiting)' : ''}.`,
-    );
-    this.deps.observer?.instanceStarted(this.spec, inst.id, ms, cold);
-    this.notify({ ready: true });
-    watchLiveness(this.spec, inst, this.deps, () => {
-      inst.state = 'stopped';
-      this.remove(inst);
-      void teardown(inst, this.deps, 0);
-      this.startInstances(1);
-    });
-    this.dispatch();
-  }
-
-  private async onStartFailed(inst: Instance, e: unknown): Promise<void> {
-    const reason = isTarmacError(e) ? e.reason : 'CONTAINER_START_FAILED';
-    const message = e instanceof Error ? e.message : String(e);
-    if (inst.state !== 'starting') return; // retired while starting: retire() tears it down
-    const tail = await logTail(this.deps.engine, inst.containerId);
-    this.remove(inst);
-    void teardown(inst, this.deps, 0);
-    if (this.stopped) return;
-    this.failures++;
-    const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (this.failures - 1));
-    this.backoffUntil = this.deps.clock.now() + backoff;
-    this.lastError = message;
-    this.deps.systemLog(
-      this.spec.name,
-      'ERROR',
-      `${message} Retrying in ${backoff / 1000} s (crash loop backoff).`,
-    );
-    for (const line of tail) this.deps.systemLog(this.spec.name, 'ERROR', `container: ${line}`);
-    this.notify({ ready: false, reason, message, logTail: tail });
-    if (this.active === 0) {
-      this.failWaiters(503, `The revision ${this.spec.name} could not start an instance: ${message}`);
-    }
+  /** A ready instance ended: start what waiting requests, the last decision and the minimum need. */
+  private replaceLost(): void {
+    this.scaleForDemand();
+    const floor = Math.max(this.window.lastDesired, this.scaling.minInstances);
+    if (!this.stopped && this.fleet.active < floor) this.fleet.start(floor - this.fleet.active);
   }
 
   private notify(r: RevisionReadiness): void {
@@ -257,42 +180,28 @@ export class Revision {
 
   /** Resolves when an instance is serving, or with why the next start failed (ensureRevision). */
   readiness(): Promise<RevisionReadiness> {
-    if (this.ready.length > 0) return Promise.resolve({ ready: true });
+    if (this.fleet.ready.length > 0) return Promise.resolve({ ready: true });
     const p = new Promise<RevisionReadiness>((resolve) => this.outcome.push(resolve));
-    if (this.active === 0) {
-      this.backoffUntil = 0;
-      this.startInstances(1);
+    if (this.fleet.active === 0) {
+      this.fleet.resetBackoff();
+      this.fleet.start(1);
     }
     return p;
   }
 
-  private remove(inst: Instance): void {
-    const a = this.instances.indexOf(inst);
-    if (a !== -1) this.instances.splice(a, 1);
-    const b = this.ready.indexOf(inst);
-    if (b !== -1) this.ready.splice(b, 1);
-  }
-
   /** The engine reported the container's end (crash or OOM kill). */
   onExit(inst: Instance, exit: InstanceExit): void {
-    inst.markExited(exit);
-    if (inst.state !== 'ready') return; // starting: the launch fails; draining: expected
-    inst.state = 'stopped';
-    this.remove(inst);
-    if (exit.oomKilled) {
-      this.deps.systemLog(this.spec.name, 'ERROR', memoryMessage(this.spec, exit.memoryUsedBytes));
-      this.deps.observer?.instanceOomKilled(this.spec, inst.id);
-    } else
-      this.deps.systemLog(
-        this.spec.name,
-        'WARNING',
-        `Instance ${inst.id} exited unexpectedly with code ${exit.exitCode ?? 'unknown'}.`,
-      );
-    void teardown(inst, this.deps, 0);
-    this.scaleForDemand();
-    if (!this.stopped && this.active < Math.max(this.window.lastDesired, this.scaling.minInstances)) {
-      this.startInstances(Math.max(this.window.lastDesired, this.scaling.minInstances) - this.active);
-    }
+    this.fleet.onExit(inst, exit);
+  }
+
+  /** Whether `inst` died (exit or OOM kill, recorded now if the engine says so): no retry then. */
+  died(inst: Instance): Promise<boolean> {
+    return this.fleet.died(inst);
+  }
+
+  /** Why an upstream connection to `inst` broke, for the response body. */
+  explainFailure(inst: Instance): Promise<{ status: number; message: string }> {
+    return this.fleet.explainFailure(inst);
   }
 
   /** A request ran into the revision's timeout (the proxy answered 504): a system log line. */
@@ -304,25 +213,14 @@ export class Revision {
     );
   }
 
+  /** Instances by state (tests, the console). */
+  instanceCounts(): { starting: number; ready: number; draining: number } {
+    return this.fleet.counts();
+  }
+
   /** Requests in flight and waiting, instances by state (read on a metrics scrape). */
   stats(): { inflight: number; queued: number; starting: number; ready: number; draining: number } {
-    const out = { inflight: this.inflight, queued: this.queue.size, starting: 0, ready: 0, draining: 0 };
-    for (const i of this.instances) {
-      if (i.state === 'starting') out.starting++;
-      else if (i.state === 'ready') out.ready++;
-      else if (i.state === 'draining') out.draining++;
-    }
-    return out;
-  }
-
-  /** Whether `inst` died (exit or OOM kill, recorded now if the engine says so): no retry then. */
-  died(inst: Instance): Promise<boolean> {
-    return died(inst, this.deps.engine, (exit) => this.onExit(inst, exit));
-  }
-
-  /** Why an upstream connection to `inst` broke, for the response body. */
-  explainFailure(inst: Instance): Promise<{ status: number; message: string }> {
-    return explainFailure(inst, this.spec, this.deps.engine, (exit) => this.onExit(inst, exit));
+    return { inflight: this.inflight, queued: this.queue.size, ...this.fleet.counts() };
   }
 
   private scheduleTick(): void {
@@ -333,34 +231,22 @@ export class Revision {
   tick(): void {
     if (this.stopped) return;
     const now = this.deps.clock.now();
-    const d = this.window.round(this.demand, this.ready.length, now);
-    const active = this.active;
-    if (d.desired > active && !this.draining) this.startInstances(d.desired - active);
+    const d = this.window.round(this.demand, this.fleet.ready.length, now);
+    const active = this.fleet.active;
+    if (d.desired > active && !this.draining) this.fleet.start(d.desired - active);
     else if (d.desired < active) this.scaleDown(active - d.desired, now);
     this.scheduleTick();
   }
 
   private scaleDown(excess: number, now: number): void {
-    const idle = this.ready
+    const idle = this.fleet.ready
       .filter((i) => i.inflight === 0 && now - i.lastActiveAt >= this.scaling.idleTimeoutMs)
       .sort((a, b) => a.lastActiveAt - b.lastActiveAt)
       .slice(0, excess);
     for (const inst of idle) {
       this.deps.systemLog(this.spec.name, 'INFO', `Instance ${inst.id} idle; shutting down.`);
-      void this.retire(inst, 10);
+      void this.fleet.retire(inst, 10);
     }
-  }
-
-  /** Takes an instance out of routing, lets its requests finish, then stops it. */
-  private async retire(inst: Instance, graceSeconds: number): Promise<void> {
-    const wasStarting = inst.state === 'starting';
-    inst.state = 'draining';
-    if (wasStarting) await inst.launching?.catch(() => undefined);
-    const b = this.ready.indexOf(inst);
-    if (b !== -1) this.ready.splice(b, 1);
-    while (inst.inflight > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
-    this.remove(inst);
-    await teardown(inst, this.deps, graceSeconds);
   }
 
   private checkIdle(): void {
@@ -393,6 +279,7 @@ export class Revision {
     }
     if (!this.draining) return false;
     this.stopped = true;
+    this.fleet.stopped = true;
     if (this.tickTimer) this.deps.clock.clearTimeout(this.tickTimer);
     this.notify({
       ready: false,
@@ -400,7 +287,7 @@ export class Revision {
       message: `revision ${this.spec.name} was retired`,
       logTail: [],
     });
-    await Promise.all([...this.instances].map((i) => this.retire(i, 10)));
+    await Promise.all([...this.fleet.instances].map((i) => this.fleet.retire(i, 10)));
     return true;
   }
 }

@@ -182,13 +182,7 @@ export class Serving implements DataPlane {
 
   /** Instances of a revision by state (tests, metrics, the console). */
   instanceCounts(revision: string): { starting: number; ready: number; draining: number } {
-    const out = { starting: 0, ready: 0, draining: 0 };
-    for (const i of this.revisions.get(revision)?.instances ?? []) {
-      if (i.state === 'starting') out.starting++;
-      else if (i.state === 'ready') out.ready++;
-      else if (i.state === 'draining') out.draining++;
-    }
-    return out;
+    return this.revisions.get(revision)?.instanceCounts() ?? { starting: 0, ready: 0, draining: 0 };
   }
 
   /** Load and instances of every live revision (metrics scrape). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../store/index.ts';
+import { MIGRATIONS, migrate, openDatabase } from '../store/index.ts';
 import { FakeClock } from '../shared/index.ts';
 import { Telemetry } from './telemetry.ts';
 
@@ -68,6 +68,22 @@ describe('log retention by bytes', () => {
     expect(seen.size).toBeGreaterThan(2);
     expect(t.logs.usage('r').bytes).toBeLessThanOrEqual(63_000);
     expect(t.logs.sweepError).toBeUndefined();
+    t.dispose();
+  });
+
+  it('an older database gets its totals from the rows already stored (migration 602)', () => {
+    const db = openDatabase(
+      ':memory:',
+      MIGRATIONS.filter((m) => m.id < 602),
+    );
+    const insert = db.prepare(
+      "INSERT INTO log_entries (project, service, revision, ts, severity, log_name, entry) VALUES ('p', 's', ?, 0, 0, 'l', ?)",
+    );
+    insert.run('old-1', '{"textPayload":"héllo"}');
+    insert.run('old-1', '{"textPayload":"two"}');
+    migrate(db, MIGRATIONS);
+    const t = new Telemetry(db, new FakeClock(Date.UTC(2026, 0, 1)));
+    expect(t.logs.usage('old-1')).toEqual({ bytes: 24 + 21, entries: 2 });
     t.dispose();
   });
 });

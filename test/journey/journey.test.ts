@@ -199,7 +199,7 @@ describe('the journey: from a folder of Python code to a private, scheduled, upd
     const token = await idToken();
     const hello = await call('/', token);
     expect(hello.status).toBe(200);
-    expect(hello.body).toMatch(/^Hello World! v1 revision=hello-00002-/);
+    expect(hello.body).toMatch(/^Hello World! v1 revision=hello-00003-/);
     // Inside: the metadata server's token is runner's; runner may list services (run.viewer) ...
     const listed = await call('/api?list=services', token);
     expect(listed.status, listed.body).toBe(200);
@@ -232,7 +232,7 @@ describe('the journey: from a folder of Python code to a private, scheduled, upd
     );
     expect(ok.attempt).toBe(1);
     await cli.ok(['scheduler', 'jobs', 'executions', 'hello-every-minute', `--location=${REGION}`]);
-    expect(await logText()).toContain('scheduled POST received by hello-00002-');
+    expect(await logText()).toContain('scheduled POST received by hello-00003-');
   }, 180_000);
 
   it('10. restart tarmac: service, URL, IAM, job and registry content are all still there', async () => {
