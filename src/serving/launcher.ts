@@ -49,6 +49,8 @@ export interface LauncherDeps {
   observer: ServingObserver | undefined;
   /** Container id -> instance, so engine events find their instance. */
   byContainer: Map<string, Instance>;
+  /** Teardowns in progress (stop with grace, then remove): shutdown waits for them, so no container is left. */
+  teardowns?: Set<Promise<void>>;
 }
 
 export const LABEL_REVISION = 'dev.tarmac.revision';
@@ -251,7 +253,18 @@ export async function logTail(engine: ContainerEngine, containerId: string, line
 }
 
 /** SIGTERM, grace, SIGKILL, remove; forgets the instance's address and identity. */
-export async function teardown(inst: Instance, deps: LauncherDeps, graceSeconds = 10): Promise<void> {
+export function teardown(inst: Instance, deps: LauncherDeps, graceSeconds = 10): Promise<void> {
+  const p = stopAndRemove(inst, deps, graceSeconds);
+  const all = deps.teardowns;
+  if (all) {
+    all.add(p);
+    const forget = (): boolean => all.delete(p);
+    p.then(forget, forget);
+  }
+  return p;
+}
+
+async function stopAndRemove(inst: Instance, deps: LauncherDeps, graceSeconds: number): Promise<void> {
   inst.state = 'stopped';
   if (inst.tornDown) return;
   inst.tornDown = true;

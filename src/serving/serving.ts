@@ -69,6 +69,8 @@ export class Serving implements DataPlane {
   private readonly retiring = new Map<string, Promise<void>>();
   /** Every drain in progress, also of revisions revived since (dispose waits for all). */
   private readonly drains = new Set<Promise<void>>();
+  /** Instance teardowns in progress, also of idle scale-downs (dispose waits for all). */
+  private readonly teardowns = new Set<Promise<void>>();
   private readonly logs = new Map<string, string[]>();
   private readonly addresses = new AddressPool();
   private readonly byContainer = new Map<string, Instance>();
@@ -144,6 +146,7 @@ export class Serving implements DataPlane {
         systemLog: (rev: string, sev: Severity, text: string) => this.systemLog(rev, sev, text),
         observer: this.o.observer,
         byContainer: this.byContainer,
+        teardowns: this.teardowns,
       };
     })().catch((e: unknown) => {
       this.deps = undefined;
@@ -323,6 +326,7 @@ export class Serving implements DataPlane {
     this.disposed = true;
     await Promise.all([...this.revisions.keys()].map((n) => this.retireRevision(n)));
     await Promise.all([...this.drains]);
+    while (this.teardowns.size > 0) await Promise.all([...this.teardowns]);
     this.watch?.close();
   }
 }
