@@ -88,3 +88,27 @@ export interface RevisionStats {
   ready: number;
   draining: number;
 }
+
+/** What the ingress reports once per finished request (request logs and metrics). */
+export interface RequestRecord {
+  revision: string;
+  service: string;
+  method: string;
+  url: string;
+  status: number;
+  latencyMs: number;
+  responseSize: number;
+  userAgent: string | undefined;
+  remoteIp: string;
+  instanceId: string | undefined;
+  /** True when the request waited for an instance (a cold start or a full revision). */
+  waited: boolean;
+  /** Trace header as sent: X-Cloud-Trace-Context or traceparent. */
+  trace: string | undefined;
+  /** Request body size from Content-Length, or as counted. */
+  requestSize: number;
+  /** "HTTP/1.1" */
+  protocol: string;
+  /** The ingress answered 504 because the revision's timeout passed. */
+  timedOut: boolean;
+}

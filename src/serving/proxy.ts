@@ -1,4 +1,5 @@
 import { request, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { RequestRecord } from '../model/index.ts';
 import type { Clock, TimerHandle } from '../shared/index.ts';
 import { endToEndRaw, upstreamHeaderList } from './headers.ts';
 import type { Instance } from './instance.ts';
@@ -30,36 +31,13 @@ function bodiless(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] === undefined && (cl === undefined || cl === '0');
 }
 
+export type { RequestRecord };
+export type RequestHook = (r: RequestRecord) => void;
+
 /**
  * One proxied request: waits for a slot, streams the body both ways without buffering, enforces the
  * revision's timeout and the body limit, and always returns its slot exactly once.
  */
-/** What the ingress reports once per finished request (request logs and metrics). */
-export interface RequestRecord {
-  revision: string;
-  service: string;
-  method: string;
-  url: string;
-  status: number;
-  latencyMs: number;
-  responseSize: number;
-  userAgent: string | undefined;
-  remoteIp: string;
-  instanceId: string | undefined;
-  /** True when the request waited for an instance (a cold start or a full revision). */
-  waited: boolean;
-  /** Trace header as sent: X-Cloud-Trace-Context or traceparent. */
-  trace: string | undefined;
-  /** Request body size from Content-Length, or as counted. */
-  requestSize: number;
-  /** "HTTP/1.1" */
-  protocol: string;
-  /** The ingress answered 504 because the revision's timeout passed. */
-  timedOut: boolean;
-}
-
-export type RequestHook = (r: RequestRecord) => void;
-
 export class ProxyCall implements Waiter {
   cancelled = false;
   timer: TimerHandle | undefined;

@@ -1,22 +1,8 @@
+import type { RequestRecord } from '../model/index.ts';
 import { LOG_NAMES, type LogEntry, type Severity } from './entry.ts';
 
-/** One finished ingress request, as serving reports it (structurally serving's RequestRecord). */
-export interface RequestFacts {
-  revision: string;
-  service: string;
-  method: string;
-  url: string;
-  status: number;
-  latencyMs: number;
-  responseSize: number;
-  requestSize?: number;
-  protocol?: string;
-  userAgent: string | undefined;
-  remoteIp: string;
-  instanceId: string | undefined;
-  waited: boolean;
-  trace: string | undefined;
-}
+/** One finished ingress request, as serving reports it (the log entry has no use for timedOut). */
+export type RequestFacts = Omit<RequestRecord, 'timedOut'>;
 
 /**
  * An entry the log buffer keeps unformatted until it is flushed: the request path only records
