@@ -278,7 +278,7 @@ async function stopAndRemove(inst: Instance, deps: LauncherDeps, graceSeconds: n
   } finally {
     inst.logFollow.abort();
     if (inst.containerId) deps.systemLog(inst.revision, 'INFO', `Instance ${inst.id} stopped.`);
-    inst.agent.destroy();
+    inst.pool.destroy();
     deps.byContainer.delete(inst.containerId);
     deps.registry?.unregisterInstance(inst.address);
     deps.addresses.release(inst.address);
