@@ -29,7 +29,11 @@ function sink(): { got: Got; sink: ResponseSink } {
 }
 
 /** Parses `wire` fed in pieces of `step` bytes; returns what the sink got and the bytes used. */
-function parse(wire: string, step = wire.length, noBody = false): { got: Got; p: ResponseParser; used: number } {
+function parse(
+  wire: string,
+  step = wire.length,
+  noBody = false,
+): { got: Got; p: ResponseParser; used: number } {
   const { got, sink: s } = sink();
   const p = new ResponseParser(s);
   p.expect(noBody);
@@ -95,7 +99,8 @@ describe('ResponseParser', () => {
     expect(head.got).toMatchObject({ status: 200, contentLength: '10', body: '', complete: 1 });
     expect(parse('HTTP/1.1 204 No Content\r\n\r\n').got.complete).toBe(1);
     expect(parse('HTTP/1.1 304 Not Modified\r\nETag: "x"\r\n\r\n').got.complete).toBe(1);
-    const wire = 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n' +
+    const wire =
+      'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n' +
       'HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok';
     for (const step of every(wire)) {
       expect(parse(wire, step).got).toMatchObject({ status: 201, body: 'ok', complete: 1 });

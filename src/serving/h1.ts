@@ -88,7 +88,7 @@ export class ResponseParser {
           const prior = this.head ? this.head.length : 0;
           this.head = undefined;
           if (end - from > MAX_HEAD) return this.fail('response head too large');
-          if (!this.parseHead(src.toString("latin1", from, end))) return -1;
+          if (!this.parseHead(src.toString('latin1', from, end))) return -1;
           // Position in `buf` just after the head.
           i = end + 4 - (src === buf ? 0 : prior - i);
           break;
@@ -113,7 +113,7 @@ export class ResponseParser {
         case S.Trailer: {
           const nl = buf.indexOf(10, i);
           const stop = nl < 0 ? n : nl + 1;
-          this.line += buf.toString("latin1", i, stop);
+          this.line += buf.toString('latin1', i, stop);
           i = stop;
           if (this.line.length > MAX_LINE) return this.fail('chunk line too long');
           if (nl < 0) break;

@@ -47,7 +47,13 @@ describe('proxy headers', () => {
   });
 
   it('writes the upstream request head as one string, with framing', () => {
-    const head = upstreamHead('POST', '/p?q=1', { host: 'h', 'set-cookie': ['a', 'b'], te: 'x' }, '1.2.3.4', 'transfer-encoding: chunked\r\n');
+    const head = upstreamHead(
+      'POST',
+      '/p?q=1',
+      { host: 'h', 'set-cookie': ['a', 'b'], te: 'x' },
+      '1.2.3.4',
+      'transfer-encoding: chunked\r\n',
+    );
     const lines = head.split('\r\n');
     expect(lines.slice(0, 7)).toEqual([
       'POST /p?q=1 HTTP/1.1',

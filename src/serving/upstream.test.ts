@@ -36,7 +36,9 @@ afterEach(() => {
 });
 
 /** A raw TCP server on 127.0.0.1 answering each request head with `answer(n, socket)`. */
-async function serve(answer: (n: number, s: Socket, head: string) => void): Promise<{ port: number; conns: () => number }> {
+async function serve(
+  answer: (n: number, s: Socket, head: string) => void,
+): Promise<{ port: number; conns: () => number }> {
   let conns = 0;
   let n = 0;
   const server = createServer((s) => {
