@@ -148,3 +148,32 @@ export function requiredEquals(node: FilterNode | undefined): Record<string, str
   if (node.kind === 'and') return { ...requiredEquals(node.left), ...requiredEquals(node.right) };
   return {};
 }
+
+/** Bounds every match obeys (from top-level ANDed comparisons): what an index or a batch summary can skip on. */
+export interface FilterBounds {
+  minSeverity?: number;
+  /** Milliseconds since the epoch, inclusive. */
+  minTs?: number;
+  maxTs?: number;
+}
+
+/** The severity and timestamp bounds a filter implies; unknown values are left to matches(). */
+export function requiredBounds(node: FilterNode | undefined, out: FilterBounds = {}): FilterBounds {
+  if (!node) return out;
+  if (node.kind === 'and') {
+    requiredBounds(node.left, out);
+    return requiredBounds(node.right, out);
+  }
+  if (node.kind !== 'cmp') return out;
+  if (node.field === 'severity' && ['=', '>=', '>'].includes(node.op)) {
+    const s = parseSeverity(node.value);
+    if (s) out.minSeverity = Math.max(out.minSeverity ?? 0, severityNumber(s) + (node.op === '>' ? 1 : 0));
+  }
+  if (node.field === 'timestamp') {
+    const t = Date.parse(node.value);
+    if (Number.isNaN(t)) return out;
+    if (['=', '>=', '>'].includes(node.op)) out.minTs = Math.max(out.minTs ?? -Infinity, t);
+    if (['=', '<=', '<'].includes(node.op)) out.maxTs = Math.min(out.maxTs ?? Infinity, t);
+  }
+  return out;
+}
