@@ -54,6 +54,16 @@ function aud(bearer: string): string {
   return payload.aud;
 }
 
+/** A cache holding one freshly minted OIDC token (`old`), and its minter's calls. */
+async function withToken() {
+  const clock = new FakeClock();
+  const { m, calls } = minter(clock);
+  const cache = new TokenCache(clock, m);
+  const first = cache.authorization(oidc());
+  calls[0]!.settle(true);
+  return { clock, calls, cache, old: await first };
+}
+
 describe('TokenCache', () => {
   it('gives no header to a target without a token', () => {
     const clock = new FakeClock();
@@ -101,12 +111,7 @@ describe('TokenCache', () => {
   });
 
   it('renews a token near expiry in the background while still handing out the old one', async () => {
-    const clock = new FakeClock();
-    const { m, calls } = minter(clock);
-    const cache = new TokenCache(clock, m);
-    const first = cache.authorization(oidc());
-    calls[0]!.settle(true);
-    const old = await first;
+    const { clock, calls, cache, old } = await withToken();
     clock.advance(HOUR - 4 * 60_000); // inside the 5-minute renewal margin
     expect(cache.authorization(oidc())).toBe(old);
     expect(cache.authorization(oidc())).toBe(old);
@@ -120,12 +125,7 @@ describe('TokenCache', () => {
   });
 
   it('makes callers wait once the cached token is about to expire', async () => {
-    const clock = new FakeClock();
-    const { m, calls } = minter(clock);
-    const cache = new TokenCache(clock, m);
-    const first = cache.authorization(oidc());
-    calls[0]!.settle(true);
-    const old = await first;
+    const { clock, calls, cache, old } = await withToken();
     clock.advance(HOUR - 10_000); // under the 30 s usable margin
     const wait = cache.authorization(oidc());
     expect(wait).toBeInstanceOf(Promise);
