@@ -151,7 +151,7 @@ export class LogStore {
       const requests: PackItem[] = [];
       for (const item of batch) {
         if ('e' in item && item.e instanceof RequestEntry) {
-          requests.push({ e: item.e, seq: item.seq });
+          requests.push(item as PackItem);
           continue;
         }
         const row = toRow(item, this.idPrefix);
