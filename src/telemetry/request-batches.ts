@@ -149,7 +149,7 @@ export function unpackBatch(
           waited: p.o[o + 6] === 1,
         };
         const insertId = `${row.id_prefix}${p.q[i]!.toString(36)}`;
-        return JSON.parse(new RequestEntry(target, facts, ts).json(insertId)) as LogEntry;
+        return new RequestEntry(target, facts, ts).entry(insertId);
       },
     });
   }
