@@ -46,7 +46,7 @@ let n = 0;
 const db0 = openDatabase(join(dir, 'a.db'));
 const t = new Telemetry(db0, new SystemClock());
 const viaStore = (s: number): void => {
-  for (let i = 0; i < batch; i++) t.logs.writeDeferred(new RequestEntry(target, facts(s + i), Date.now()));
+  for (let i = 0; i < batch; i++) t.logs.writeRequest(target, facts(s + i), Date.now());
   t.logs.flush();
 };
 report('LogStore flush (packed)', viaStore);

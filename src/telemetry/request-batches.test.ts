@@ -82,6 +82,15 @@ describe('request logs packed per flush', () => {
     t.dispose();
   });
 
+  it('share the bounded buffer with other entries: beyond it they are dropped and counted', () => {
+    const { t, clock } = setup({ maxBuffered: 3 });
+    t.containerLine({ project: 'p', service: 'hello', revision: 'hello-1', location: 'x' }, 'stdout', 'l');
+    for (let i = 0; i < 4; i++) t.logs.writeRequest(target('hello-1'), facts(), clock.now());
+    expect(t.logs.dropped).toBe(2);
+    expect(t.logs.list().entries).toHaveLength(3);
+    t.dispose();
+  });
+
   it('tail sees the same entry, insertId included, that list returns later', () => {
     const { t, clock } = setup();
     const seen: LogEntry[] = [];
