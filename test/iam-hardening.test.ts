@@ -1,5 +1,4 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Gaxios } from 'gaxios';
@@ -11,6 +10,7 @@ import type { Platform } from '../src/platform.ts';
 import { apiCall, defaultProject, ownerHeaders, ownerToken } from './auth.ts';
 import { BUSYBOX_IMAGE } from './busybox-image.ts';
 import { usePlatform } from './harness.ts';
+import { get, type Reply } from './serving/client.ts';
 
 type GoogleAuthTransporter = ConstructorParameters<typeof GoogleAuth>[0] extends infer O
   ? O extends { clientOptions?: { transporter?: infer T } }
@@ -27,30 +27,9 @@ const HEADERS_CGI = [
 ].join('\n');
 const SCRIPT = `mkdir -p /www/cgi-bin && cat > /www/cgi-bin/h <<'EOF'\n${HEADERS_CGI}\nEOF\nchmod +x /www/cgi-bin/h && httpd -f -p $PORT -h /www & trap "kill $!; exit 0" TERM; wait`;
 
-function viaIngress(
-  p: Platform,
-  url: string,
-  headers: Record<string, string>,
-  path = '/cgi-bin/h',
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port: p.listeners.ingress.port,
-        path,
-        headers: { ...headers, host: new URL(url).host },
-      },
-      (res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
+/** A request through the ingress to the private service's CGI, with the given credential headers. */
+const viaIngress = (p: Platform, url: string, headers: Record<string, string>): Promise<Reply> =>
+  get(url, p.listeners.ingress.port, '/cgi-bin/h', { headers });
 
 /** google-auth-library on a tarmac key file (its token request goes to the key file's token_uri). */
 function googleAuth(keyFile: KeyFile): GoogleAuth {

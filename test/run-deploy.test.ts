@@ -1,8 +1,8 @@
-import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { stopPlatform, tempHome, usePlatform } from './harness.ts';
 import { defaultProject, ownerHeaders } from './auth.ts';
 import type { Platform } from '../src/platform.ts';
+import { get, type Reply } from './serving/client.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -43,21 +43,8 @@ async function mutate(p: Platform, method: string, path: string, body?: unknown)
   return api(p, 'POST', `/v2/${op.name}:wait`, { timeout: '120s' });
 }
 
-/** GET through the ingress on 127.0.0.1 with the service URL's Host header. */
-function viaIngress(p: Platform, url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port: p.listeners.ingress.port, path: '/', headers: { host: new URL(url).host } },
-      (res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
+/** GET / through the ingress on 127.0.0.1 with the service URL's Host header. */
+const viaIngress = (p: Platform, url: string): Promise<Reply> => get(url, p.listeners.ingress.port, '/');
 
 describe('deploys on the real engine and data plane', () => {
   it('deploys, updates, keeps traffic on failures with log lines, pins traffic, deletes', async () => {

@@ -5,7 +5,7 @@ export { permissionDeniedError } from './authz.ts';
 export { accountNotFound, defaultComputeEmail, type ServiceAccount, type User } from './accounts.ts';
 export { OWNER_EMAIL, readCredentials, type OwnerCredentials } from './bootstrap.ts';
 export { invokerCredential, stripSignature } from './invoke.ts';
-export { normalizeAddress, type InstanceIdentity } from './metadata.ts';
+export { normalizeAddress } from './metadata.ts';
 export { JWT_BEARER, OAuthError, type TokenResponse } from './oauth.ts';
 export { EMPTY_ETAG, validatePolicy, type Binding, type Policy } from './policies.ts';
 export { type Project } from './projects.ts';

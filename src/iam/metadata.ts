@@ -5,20 +5,9 @@ import {
   type Server as TcpServer,
   type Socket,
 } from 'node:net';
-import type { TokenMinter } from '../model/index.ts';
+import type { InstanceIdentity, TokenMinter } from '../model/index.ts';
 import { closeTcp, listenTcp } from './tcp.ts';
 import { closeServer, isTarmacError, listen, type Clock, type Logger } from '../shared/index.ts';
-
-/** What tarmac knows about a running instance, registered under the instance's own loopback address. */
-export interface InstanceIdentity {
-  project: string;
-  projectNumber: string;
-  region: string;
-  service: string;
-  revision: string;
-  instanceId: string;
-  serviceAccountEmail: string;
-}
 
 const PREFIX = '/computeMetadata/v1/';
 const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';

@@ -2,7 +2,13 @@ import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { StatePaths } from '../config/index.ts';
-import type { Authorizer, InvokeAuthorizer, Principal, TokenMinter } from '../model/index.ts';
+import type {
+  Authorizer,
+  InstanceIdentity,
+  InvokeAuthorizer,
+  Principal,
+  TokenMinter,
+} from '../model/index.ts';
 import type { Db, MetaRepo } from '../store/index.ts';
 import { TarmacError, type Clock, type Logger } from '../shared/index.ts';
 import { ServiceAccountRepo, UserRepo, accountNotFound, type ServiceAccount } from './accounts.ts';
@@ -11,7 +17,7 @@ import { Authn, userPrincipal } from './authn.ts';
 import { Authz, permissionDeniedError } from './authz.ts';
 import { OWNER_EMAIL, readCredentials, writeCredentials, type OwnerCredentials } from './bootstrap.ts';
 import { createInvokeAuthorizer } from './invoke.ts';
-import { MetadataServer, type InstanceIdentity } from './metadata.ts';
+import { MetadataServer } from './metadata.ts';
 import { METADATA_HTTP_PORT, MetadataFront, type FrontStatus } from './metadata-front.ts';
 import { RateLimiter, TokenExchange } from './oauth.ts';
 import { PolicyStore, validatePolicy, type Policy } from './policies.ts';

@@ -46,3 +46,14 @@ export interface TokenMinter {
   /** An access token for the service account with the given OAuth scopes. */
   accessToken(serviceAccountEmail: string, scopes: string[]): Promise<{ token: string; expiresAt: number }>;
 }
+
+/** What tarmac knows about a running instance, registered under the instance's own loopback address. */
+export interface InstanceIdentity {
+  project: string;
+  projectNumber: string;
+  region: string;
+  service: string;
+  revision: string;
+  instanceId: string;
+  serviceAccountEmail: string;
+}

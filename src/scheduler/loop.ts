@@ -1,7 +1,7 @@
 import type { Clock, Logger, TimerHandle } from '../shared/index.ts';
 import type { HistoryRepo } from './history.ts';
 import type { Attempt, AttemptOutcome, AttemptRequest, Done } from './invoker.ts';
-import { nextRun } from './next.ts';
+import { abortInFlight, claimDue } from './claim.ts';
 import { recordOutcome, type Claim } from './record.ts';
 import type { JobRepo, JobRow } from './repo.ts';
 
@@ -78,27 +78,7 @@ export class SchedulerLoop {
 
   /** Records attempts cut off by a previous stop, then arms the timer. */
   start(): void {
-    const now = this.o.clock.now();
-    this.o.repo.tx(() => {
-      for (const row of this.o.repo.inFlight()) {
-        const run = row.run!;
-        const claim: Claim = {
-          row,
-          scheduleTime: run.scheduleTime,
-          attempt: run.attempts,
-          firstAttemptAt: run.firstAttemptAt,
-          manual: false,
-        };
-        recordOutcome(this.o.repo, this.o.history, claim, {
-          ok: false,
-          code: 'ABORTED',
-          message: 'tarmac stopped while this attempt was in flight; its outcome is unknown',
-          start: row.lastAttemptTime ?? now,
-          end: now,
-          latencyMs: now - (row.lastAttemptTime ?? now),
-        });
-      }
-    });
+    abortInFlight(this.o.repo, this.o.history, this.o.clock.now());
     this.arm();
   }
 
@@ -175,43 +155,7 @@ export class SchedulerLoop {
     if (this.stopped) return;
     const { repo, clock } = this.o;
     const now = clock.now();
-    const rows = repo.due(now + this.lead, this.batch);
-    const memo = new Map<string, number | null>();
-    const next = (row: JobRow, after: number): number | null => {
-      const key = `${row.spec.schedule}\n${row.spec.timeZone}\n${Math.floor(after / 60_000)}`;
-      let v = memo.get(key);
-      if (v === undefined) memo.set(key, (v = nextRun(row.spec.schedule, row.spec.timeZone, after) ?? null));
-      return v;
-    };
-    const groups = new Map<number, Claim[]>();
-    const add = (at: number, c: Claim): void => {
-      const g = groups.get(at);
-      if (g) g.push(c);
-      else groups.set(at, [c]);
-    };
-    repo.tx(() => {
-      for (const row of rows) {
-        if (row.run === null) {
-          const s = row.nextRunAt!;
-          const at = Math.max(s, now);
-          if (repo.claimNew(row.name, s, at, next(row, at))) {
-            add(at, { row, scheduleTime: s, attempt: 1, firstAttemptAt: at, manual: false });
-          }
-        } else {
-          const r = row.run;
-          const at = Math.max(r.retryAt ?? now, now);
-          if (repo.claimRetry(row.name, r.scheduleTime, at)) {
-            add(at, {
-              row,
-              scheduleTime: r.scheduleTime,
-              attempt: r.attempts + 1,
-              firstAttemptAt: r.firstAttemptAt,
-              manual: false,
-            });
-          }
-        }
-      }
-    });
+    const { rows, groups } = claimDue(repo, now, now + this.lead, this.batch);
     for (const [at, claims] of groups) {
       if (at <= now) {
         for (const c of claims) this.launch(c);
@@ -229,7 +173,7 @@ export class SchedulerLoop {
         this.pending.set(at, { timer, claims });
       }
     }
-    if (rows.length >= this.batch) this.timer = clock.setTimeout(() => this.tick(), 0);
+    if (rows >= this.batch) this.timer = clock.setTimeout(() => this.tick(), 0);
     else this.arm();
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { endToEnd, endToEndRaw, upstreamHeaderList, upstreamHeaders } from './headers.ts';
+import { endToEnd, upstreamHead, upstreamHeaderList, upstreamHeaders } from './headers.ts';
 
 describe('proxy headers', () => {
   it('drops hop-by-hop headers and those named in Connection', () => {
@@ -46,13 +46,27 @@ describe('proxy headers', () => {
     expect(b.traceparent).toBe('00-105445aa7843bc8bf206b12000100000-0000000000000001-01');
   });
 
-  it('filters a raw response header list, keeping repeated fields and their case', () => {
-    const raw = ['Content-Length', '3', 'Connection', 'keep-alive, X-Hop', 'X-Hop', '1', 'Set-Cookie', 'a=1'];
-    raw.push('Set-Cookie', 'b=2', 'Keep-Alive', 'timeout=5', 'Transfer-Encoding', 'chunked');
-    expect(endToEndRaw(raw)).toEqual({
-      list: ['Content-Length', '3', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2'],
-      contentLength: '3',
-    });
+  it('writes the upstream request head as one string, with framing', () => {
+    const head = upstreamHead(
+      'POST',
+      '/p?q=1',
+      { host: 'h', 'set-cookie': ['a', 'b'], te: 'x' },
+      '1.2.3.4',
+      'transfer-encoding: chunked\r\n',
+    );
+    const lines = head.split('\r\n');
+    expect(lines.slice(0, 7)).toEqual([
+      'POST /p?q=1 HTTP/1.1',
+      'host: h',
+      'set-cookie: a',
+      'set-cookie: b',
+      'x-forwarded-for: 1.2.3.4',
+      'x-forwarded-proto: http',
+      'x-forwarded-host: h',
+    ]);
+    expect(lines[7]).toMatch(/^traceparent: 00-/);
+    expect(lines[8]).toMatch(/^x-cloud-trace-context: /);
+    expect(lines.slice(9)).toEqual(['transfer-encoding: chunked', '', '']);
   });
 
   it('builds the upstream list without hop-by-hop headers and with one trace pair', () => {

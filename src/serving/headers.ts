@@ -2,7 +2,7 @@ import { randomFillSync } from 'node:crypto';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 
 /** Hop-by-hop headers (RFC 9110 7.6.1) that a proxy must not forward. */
-const HOP_BY_HOP = new Set([
+export const HOP_BY_HOP = new Set([
   'connection',
   'keep-alive',
   'proxy-connection',
@@ -36,36 +36,6 @@ export function endToEnd(src: IncomingHttpHeaders, keepUpgrade = false): Outgoin
     out.upgrade = src.upgrade;
   }
   return out;
-}
-
-/** A response's end-to-end headers as a flat [name, value, ...] list, and its Content-Length. */
-export interface RawResponseHeaders {
-  list: string[];
-  contentLength: string | undefined;
-}
-
-/**
- * The end-to-end part of a response's raw header list (IncomingMessage.rawHeaders): no header
- * object is built and repeated fields (Set-Cookie) stay as they came.
- */
-export function endToEndRaw(raw: string[]): RawResponseHeaders {
-  let named: Set<string> | undefined;
-  let contentLength: string | undefined;
-  for (let i = 0; i < raw.length; i += 2) {
-    const k = raw[i]!.toLowerCase();
-    if (k === 'connection') {
-      const t = connectionTokens(raw[i + 1]);
-      if (t) for (const x of t) (named ??= new Set()).add(x);
-    } else if (k === 'content-length') contentLength = raw[i + 1];
-  }
-  const list: string[] = [];
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    const k = name.toLowerCase();
-    if (HOP_BY_HOP.has(k) || named?.has(k)) continue;
-    list.push(name, raw[i + 1]!);
-  }
-  return { list, contentLength };
 }
 
 const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
@@ -128,17 +98,28 @@ function str(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-/**
- * Headers for the upstream request as a flat [name, value, ...] list (http.request writes it
- * without building a header map): end-to-end headers plus X-Forwarded-* and trace context.
- */
-export function upstreamHeaderList(
-  src: IncomingHttpHeaders,
-  clientIp: string,
-  keepUpgrade = false,
-): string[] {
+/** Where forwarded headers go: a flat list, or straight into a request head. */
+interface HeaderOut {
+  add(name: string, value: string): void;
+}
+
+class ListOut implements HeaderOut {
+  readonly list: string[] = [];
+  add(name: string, value: string): void {
+    this.list.push(name, value);
+  }
+}
+
+class HeadOut implements HeaderOut {
+  constructor(public s: string) {}
+  add(name: string, value: string): void {
+    this.s += `${name}: ${value}\r\n`;
+  }
+}
+
+/** End-to-end headers of `src` plus X-Forwarded-* and trace context, into `out`. */
+function forward(src: IncomingHttpHeaders, clientIp: string, keepUpgrade: boolean, out: HeaderOut): void {
   const named = connectionTokens(src.connection);
-  const out: string[] = [];
   for (const k in src) {
     if (HOP_BY_HOP.has(k) || named?.has(k)) continue;
     switch (k) {
@@ -149,17 +130,51 @@ export function upstreamHeaderList(
     }
     const v = src[k];
     if (v === undefined) continue;
-    if (Array.isArray(v)) for (const x of v) out.push(k, x);
-    else out.push(k, v);
+    if (Array.isArray(v)) for (const x of v) out.add(k, x);
+    else out.add(k, v);
   }
-  if (keepUpgrade && src.upgrade !== undefined) out.push('connection', 'Upgrade', 'upgrade', src.upgrade);
+  if (keepUpgrade && src.upgrade !== undefined) {
+    out.add('connection', 'Upgrade');
+    out.add('upgrade', src.upgrade);
+  }
   const xff = src['x-forwarded-for'];
-  out.push('x-forwarded-for', xff ? `${Array.isArray(xff) ? xff.join(', ') : xff}, ${clientIp}` : clientIp);
-  if (src['x-forwarded-proto'] === undefined) out.push('x-forwarded-proto', 'http');
-  if (src.host !== undefined && src['x-forwarded-host'] === undefined) out.push('x-forwarded-host', src.host);
+  out.add('x-forwarded-for', xff ? `${Array.isArray(xff) ? xff.join(', ') : xff}, ${clientIp}` : clientIp);
+  if (src['x-forwarded-proto'] === undefined) out.add('x-forwarded-proto', 'http');
+  if (src.host !== undefined && src['x-forwarded-host'] === undefined) out.add('x-forwarded-host', src.host);
   const t = traceHeaders(str(src.traceparent), str(src['x-cloud-trace-context']));
-  out.push('traceparent', t.traceparent, 'x-cloud-trace-context', t.cloudTrace);
-  return out;
+  out.add('traceparent', t.traceparent);
+  out.add('x-cloud-trace-context', t.cloudTrace);
+}
+
+/**
+ * Headers for the upstream request as a flat [name, value, ...] list: end-to-end headers plus
+ * X-Forwarded-* and trace context.
+ */
+export function upstreamHeaderList(
+  src: IncomingHttpHeaders,
+  clientIp: string,
+  keepUpgrade = false,
+): string[] {
+  const out = new ListOut();
+  forward(src, clientIp, keepUpgrade, out);
+  return out.list;
+}
+
+/**
+ * The upstream request's head, CRLFCRLF included, as one latin1 string (header values from Node's
+ * parser are latin1): the request line, the forwarded headers, and `extra` (framing) if any.
+ */
+export function upstreamHead(
+  method: string,
+  url: string,
+  src: IncomingHttpHeaders,
+  clientIp: string,
+  extra = '',
+  keepUpgrade = false,
+): string {
+  const out = new HeadOut(`${method} ${url} HTTP/1.1\r\n`);
+  forward(src, clientIp, keepUpgrade, out);
+  return `${out.s}${extra}\r\n`;
 }
 
 /** Headers for the upstream request as an object (same content as upstreamHeaderList). */

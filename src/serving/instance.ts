@@ -1,6 +1,6 @@
-import { Agent } from 'node:http';
 import type { RevisionRuntimeSpec } from '../model/index.ts';
 import type { ContainerSpec } from '../runtime/index.ts';
+import { UpstreamPool } from './upstream.ts';
 
 export type InstanceState = 'starting' | 'ready' | 'draining' | 'stopped';
 
@@ -39,8 +39,8 @@ export class Instance {
   tornDown = false;
   /** Stops following the container's output once it is removed. */
   readonly logFollow = new AbortController();
-  /** Keep-alive pool to this instance's upstream. */
-  readonly agent: Agent;
+  /** Keep-alive connections to this instance's published port. */
+  readonly pool: UpstreamPool;
   private exitWaiters: (() => void)[] = [];
 
   constructor(
@@ -53,13 +53,8 @@ export class Instance {
   ) {
     this.createdAt = now;
     this.lastActiveAt = now;
-    // No Nagle delay on upstream sockets: a request's last segment never waits for an ACK.
-    this.agent = new Agent({
-      keepAlive: true,
-      noDelay: true,
-      maxSockets: concurrency,
-      maxFreeSockets: Math.min(concurrency, 256),
-    });
+    // The revision's breaker keeps in-flight requests (so connections) within `concurrency`.
+    this.pool = new UpstreamPool(() => this.hostPort, Math.min(concurrency, 256));
   }
 
   /** Records the container's end once; wakes whoever waits for it. */

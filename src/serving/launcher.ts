@@ -1,4 +1,4 @@
-import type { ProbeSpec, RevisionRuntimeSpec } from '../model/index.ts';
+import type { InstanceIdentity, ProbeSpec, RevisionRuntimeSpec } from '../model/index.ts';
 import type { ContainerEngine, RegistryAuth } from '../runtime/index.ts';
 import { TarmacError, isTarmacError, sleep, type Clock, type Logger } from '../shared/index.ts';
 import type { AddressPool } from './addresses.ts';
@@ -9,18 +9,7 @@ import { httpProbe, tcpProbe } from './probe.ts';
 
 /** What identity offers serving: each instance's source address and who it runs as. */
 export interface InstanceRegistry {
-  registerInstance(
-    address: string,
-    info: {
-      project: string;
-      projectNumber: string;
-      region: string;
-      service: string;
-      revision: string;
-      instanceId: string;
-      serviceAccountEmail: string;
-    },
-  ): void;
+  registerInstance(address: string, info: InstanceIdentity): void;
   unregisterInstance(address: string): void;
 }
 
@@ -278,7 +267,7 @@ async function stopAndRemove(inst: Instance, deps: LauncherDeps, graceSeconds: n
   } finally {
     inst.logFollow.abort();
     if (inst.containerId) deps.systemLog(inst.revision, 'INFO', `Instance ${inst.id} stopped.`);
-    inst.agent.destroy();
+    inst.pool.destroy();
     deps.byContainer.delete(inst.containerId);
     deps.registry?.unregisterInstance(inst.address);
     deps.addresses.release(inst.address);

@@ -1,9 +1,10 @@
-import { request, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestRecord } from '../model/index.ts';
 import type { Clock, TimerHandle } from '../shared/index.ts';
-import { endToEndRaw, upstreamHeaderList } from './headers.ts';
+import { upstreamHead } from './headers.ts';
 import type { Instance } from './instance.ts';
 import type { Revision, Waiter } from './revision.ts';
+import type { Exchange, UpstreamConn } from './upstream.ts';
 
 /** Largest request body accepted over HTTP/1 (Cloud Run's limit); larger gets 413. */
 export const MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -34,23 +35,50 @@ function bodiless(req: IncomingMessage): boolean {
 export type { RequestRecord };
 export type RequestHook = (r: RequestRecord) => void;
 
+/** The ProxyCall a request or response belongs to (module-level listeners find it through this). */
+const CALL = Symbol('proxyCall');
+type WithCall = { [CALL]?: ProxyCall };
+
+function onClientClose(this: ServerResponse): void {
+  (this as WithCall)[CALL]?.clientClosed();
+}
+
+function onClientDrain(this: ServerResponse): void {
+  (this as WithCall)[CALL]?.clientDrained();
+}
+
+function onRequestData(this: IncomingMessage, chunk: Buffer): void {
+  (this as WithCall)[CALL]?.requestData(chunk);
+}
+
+function onRequestEnd(this: IncomingMessage): void {
+  (this as WithCall)[CALL]?.requestEnd();
+}
+
+const CHUNKED = 'transfer-encoding: chunked\r\n';
+
 /**
- * One proxied request: waits for a slot, streams the body both ways without buffering, enforces the
- * revision's timeout and the body limit, and always returns its slot exactly once.
+ * One proxied request: waits for a slot, streams the body both ways without buffering over one of
+ * the instance's keep-alive connections (upstream.ts), enforces the revision's timeout and the body
+ * limit, and always returns its slot exactly once. Its listeners are module-level functions and its
+ * upstream callbacks plain methods: nothing is allocated per request beyond this object.
  */
-export class ProxyCall implements Waiter {
+export class ProxyCall implements Waiter, Exchange {
   cancelled = false;
   timer: TimerHandle | undefined;
   /** True while waiting in the revision's queue. */
   private inQueue = false;
   private inst: Instance | undefined;
-  private upstream: ClientRequest | undefined;
-  private response: IncomingMessage | undefined;
+  private conn: UpstreamConn | undefined;
+  /** The upstream response's head arrived (and went to the client). */
+  private responded = false;
   private deadline: TimerHandle | undefined;
   private finished = false;
   private attempts = 0;
   private bodyBytes = 0;
   private readonly bodyless: boolean;
+  /** The client's body has no Content-Length (Node decoded its chunks): re-chunked upstream. */
+  private readonly chunked: boolean;
   private readonly startedAt: number;
   private waited = false;
   private servedBy: string | undefined;
@@ -68,8 +96,10 @@ export class ProxyCall implements Waiter {
     private readonly onDone?: RequestHook,
   ) {
     this.bodyless = bodiless(req);
+    this.chunked = !this.bodyless && req.headers['content-length'] === undefined;
     this.startedAt = onDone ? performance.now() : 0;
-    res.on('close', this.onClientClose);
+    (res as WithCall)[CALL] = this;
+    res.on('close', onClientClose);
   }
 
   /** Reports the finished request to the hook (called once, when the response closes). */
@@ -135,25 +165,21 @@ export class ProxyCall implements Waiter {
     this.servedBy = inst.id;
     this.attempts++;
     const req = this.req;
-    const headers = upstreamHeaderList(req.headers, req.socket.remoteAddress ?? '');
-    const up = request({
-      host: '127.0.0.1',
-      port: inst.hostPort,
-      method: req.method,
-      path: req.url,
-      headers,
-      agent: inst.agent,
-      setHost: false,
-    });
-    this.upstream = up;
-    up.on('response', this.onResponse);
-    up.on('error', this.onUpstreamError);
-    if (this.bodyless) {
-      up.end();
-    } else if (req.headers['content-length'] === undefined) {
-      req.on('data', this.countBody);
-      req.pipe(up);
-    } else req.pipe(up);
+    const head = upstreamHead(
+      req.method ?? 'GET',
+      req.url ?? '/',
+      req.headers,
+      req.socket.remoteAddress ?? '',
+      this.chunked ? CHUNKED : '',
+    );
+    const conn = inst.pool.take();
+    this.conn = conn;
+    conn.send(this, head, req.method === 'HEAD', !this.bodyless);
+    if (this.bodyless) return;
+    // Only bodiless requests are retried, so a body is only ever sent once.
+    (req as WithCall)[CALL] = this;
+    req.on('data', onRequestData);
+    req.on('end', onRequestEnd);
   }
 
   fail(status: number, message: string): void {
@@ -163,57 +189,88 @@ export class ProxyCall implements Waiter {
     sendError(this.res, status, message);
   }
 
-  private readonly countBody = (chunk: Buffer): void => {
-    this.bodyBytes += chunk.length;
-    if (this.bodyBytes > MAX_BODY_BYTES) {
-      this.req.unpipe();
-      this.req.resume();
-      this.fail(413, `Request body larger than ${MAX_BODY_BYTES / 1048576} MiB.`);
+  /** A piece of the client's request body. */
+  requestData(chunk: Buffer): void {
+    const conn = this.conn;
+    if (this.chunked) {
+      this.bodyBytes += chunk.length;
+      if (this.bodyBytes > MAX_BODY_BYTES) {
+        this.stopBody();
+        this.conn?.abort();
+        this.conn = undefined;
+        this.releaseSlot();
+        this.fail(413, `Request body larger than ${MAX_BODY_BYTES / 1048576} MiB.`);
+        return;
+      }
     }
-  };
+    if (!conn || this.finished) return;
+    let ok: boolean;
+    if (this.chunked) {
+      if (chunk.length === 0) return;
+      conn.socket.cork();
+      conn.write(`${chunk.length.toString(16)}\r\n`);
+      conn.write(chunk);
+      ok = conn.write('\r\n');
+      conn.socket.uncork();
+    } else ok = conn.write(chunk);
+    if (!ok) this.req.pause();
+  }
 
-  private readonly onResponse = (ures: IncomingMessage): void => {
-    if (this.finished) {
-      ures.resume();
-      return;
-    }
-    this.response = ures;
-    const h = endToEndRaw(ures.rawHeaders);
-    this.sentLength = h.contentLength;
-    this.res.writeHead(ures.statusCode ?? 502, ures.statusMessage, h.list);
-    // Forwarded by hand rather than with pipe(): the same backpressure, a third of the listeners.
-    ures.on('data', this.onData);
-    ures.on('end', this.onUpstreamEnd);
-    ures.on('error', this.onUpstreamError);
-  };
+  requestEnd(): void {
+    const conn = this.conn;
+    if (!conn || this.finished) return;
+    if (this.chunked) conn.write('0\r\n\r\n');
+    conn.bodyDone();
+  }
 
-  private readonly onData = (chunk: Buffer): void => {
+  /** Stops forwarding the request body; what is left of it is read and dropped. */
+  private stopBody(): void {
+    const req = this.req;
+    (req as WithCall)[CALL] = undefined;
+    req.removeListener('data', onRequestData);
+    req.removeListener('end', onRequestEnd);
+    req.resume();
+  }
+
+  onUpstreamDrain(): void {
+    if (!this.finished) this.req.resume();
+  }
+
+  onHead(status: number, reason: string, headers: string[], contentLength: string | undefined): void {
+    if (this.finished) return;
+    this.responded = true;
+    this.sentLength = contentLength;
+    this.res.writeHead(status, reason, headers);
+  }
+
+  onBody(chunk: Buffer): void {
     if (this.finished) return;
     this.sentBytes += chunk.length;
     if (!this.res.write(chunk)) {
-      this.response?.pause();
-      this.res.once('drain', this.onDrain);
+      this.conn?.pause();
+      this.res.once('drain', onClientDrain);
     }
-  };
+  }
 
-  private readonly onDrain = (): void => {
-    this.response?.resume();
-  };
+  clientDrained(): void {
+    this.conn?.resume();
+  }
 
-  private readonly onUpstreamEnd = (): void => {
+  onComplete(): void {
+    // The connection went back to its pool (or was dropped) before this call.
+    this.conn = undefined;
     this.releaseSlot();
+    if (this.finished) return;
     this.finish();
     this.res.end();
-  };
+  }
 
-  private readonly onUpstreamError = (err: NodeJS.ErrnoException): void => {
-    // The response arrived whole and only the connection failed after it (say bytes past its
-    // Content-Length): it is still delivered, and its 'end' returns the slot.
-    if (this.response?.complete) return;
+  onUpstreamError(code: string): void {
+    this.conn = undefined;
     const inst = this.inst;
     this.releaseSlot();
     if (this.finished) return;
-    if (this.res.headersSent) {
+    if (this.responded) {
       this.finish();
       this.res.destroy();
       return;
@@ -223,7 +280,8 @@ export class ProxyCall implements Waiter {
     const idempotent = IDEMPOTENT.has(this.req.method ?? '');
     const retry = this.bodyless && idempotent && this.attempts <= RETRIES;
     if (!inst) return this.fail(502, 'The instance could not be reached.');
-    if (!retry || err.code !== 'ECONNRESET') return this.explain(inst);
+    if (!this.bodyless) this.stopBody();
+    if (!retry || code !== 'ECONNRESET') return this.explain(inst);
     // Never into an instance that died under the request: an OOM kill would just happen again.
     void this.rev.died(inst).then((dead) => {
       if (this.finished) return;
@@ -233,7 +291,7 @@ export class ProxyCall implements Waiter {
         if (!this.finished) this.acquire();
       }, 200);
     });
-  };
+  }
 
   private explain(inst: Instance): void {
     void this.rev.explainFailure(inst).then((r) => this.fail(r.status, r.message));
@@ -245,20 +303,24 @@ export class ProxyCall implements Waiter {
     this.timedOut = true;
     this.rev.requestTimedOut(this.servedBy);
     this.leaveQueue();
-    this.upstream?.destroy();
+    this.conn?.abort();
+    this.conn = undefined;
     this.releaseSlot();
     this.fail(504, `upstream request timeout: no response within ${this.rev.spec.timeoutSeconds} s.`);
   };
 
-  private readonly onClientClose = (): void => {
+  /** The client's response closed: finished, or the client went away. */
+  clientClosed(): void {
+    (this.res as WithCall)[CALL] = undefined;
     if (this.onDone) this.report();
     if (this.finished) return;
     // The client went away: cancel the upstream request (or the wait) and free the slot.
     this.leaveQueue();
-    this.upstream?.destroy();
+    this.conn?.abort();
+    this.conn = undefined;
     this.releaseSlot();
     this.finish();
-  };
+  }
 
   private releaseSlot(): void {
     const inst = this.inst;

@@ -39,4 +39,30 @@ export const telemetryMigrations: { id: number; name: string; up: string }[] = [
     INSERT INTO log_usage (revision, bytes, entries)
       SELECT revision, SUM(bytes), COUNT(*) FROM log_entries GROUP BY revision;`,
   },
+  {
+    id: 603,
+    name: 'request_batches',
+    // Request logs packed per flush and revision (src/telemetry/request-batches.ts), read merged
+    // with log_entries; request entries written before stay in log_entries. log_entries' two
+    // id-ordered indexes went unused once lists and trims ordered by time.
+    up: `CREATE TABLE request_batches (
+      id INTEGER PRIMARY KEY,
+      project TEXT NOT NULL,
+      service TEXT NOT NULL,
+      revision TEXT NOT NULL,
+      location TEXT NOT NULL,
+      min_ts INTEGER NOT NULL,
+      max_ts INTEGER NOT NULL,
+      max_severity INTEGER NOT NULL,
+      count INTEGER NOT NULL,
+      bytes INTEGER NOT NULL,
+      id_prefix TEXT NOT NULL,
+      data TEXT NOT NULL
+    );
+    CREATE INDEX request_batches_service ON request_batches (project, service, max_ts);
+    CREATE INDEX request_batches_revision ON request_batches (revision, max_ts);
+    CREATE INDEX request_batches_ts ON request_batches (max_ts);
+    DROP INDEX log_entries_service;
+    DROP INDEX log_entries_revision;`,
+  },
 ];

@@ -148,3 +148,64 @@ export function requiredEquals(node: FilterNode | undefined): Record<string, str
   if (node.kind === 'and') return { ...requiredEquals(node.left), ...requiredEquals(node.right) };
   return {};
 }
+
+/** Bounds every match obeys (from top-level ANDed comparisons): what an index or a batch summary can skip on. */
+export interface FilterBounds {
+  minSeverity?: number;
+  /** Milliseconds since the epoch, inclusive. */
+  minTs?: number;
+  maxTs?: number;
+}
+
+/** The severity and timestamp bounds a filter implies; unknown values are left to matches(). */
+export function requiredBounds(node: FilterNode | undefined, out: FilterBounds = {}): FilterBounds {
+  if (!node) return out;
+  if (node.kind === 'and') {
+    requiredBounds(node.left, out);
+    return requiredBounds(node.right, out);
+  }
+  if (node.kind !== 'cmp') return out;
+  if (node.field === 'severity' && ['=', '>=', '>'].includes(node.op)) {
+    const s = parseSeverity(node.value);
+    if (s) out.minSeverity = Math.max(out.minSeverity ?? 0, severityNumber(s) + (node.op === '>' ? 1 : 0));
+  }
+  if (node.field === 'timestamp') {
+    const t = Date.parse(node.value);
+    if (Number.isNaN(t)) return out;
+    if (['=', '>=', '>'].includes(node.op)) out.minTs = Math.max(out.minTs ?? -Infinity, t);
+    if (['=', '<=', '<'].includes(node.op)) out.maxTs = Math.min(out.maxTs ?? Infinity, t);
+  }
+  return out;
+}
+
+/**
+ * False only when no entry whose fields in `fixed` have those values can match (three-valued:
+ * comparisons on other fields are unknown). Lets a reader skip a whole packed batch unread.
+ */
+export function couldMatch(node: FilterNode | undefined, fixed: Record<string, string>): boolean {
+  return tri(node, fixed) !== false;
+}
+
+function tri(node: FilterNode | undefined, fixed: Record<string, string>): boolean | undefined {
+  if (!node) return true;
+  switch (node.kind) {
+    case 'cmp':
+      return node.field in fixed ? compare(fixed[node.field], node.op, node.value, node.field) : undefined;
+    case 'and': {
+      const l = tri(node.left, fixed);
+      if (l === false) return false;
+      const r = tri(node.right, fixed);
+      return r === false ? false : l && r ? true : undefined;
+    }
+    case 'or': {
+      const l = tri(node.left, fixed);
+      if (l === true) return true;
+      const r = tri(node.right, fixed);
+      return r === true ? true : l === false && r === false ? false : undefined;
+    }
+    case 'not': {
+      const v = tri(node.node, fixed);
+      return v === undefined ? undefined : !v;
+    }
+  }
+}

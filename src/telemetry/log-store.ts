@@ -1,15 +1,17 @@
 import { EventEmitter } from 'node:events';
 import type { Db } from '../store/index.ts';
-import { TarmacError, uuid, type Clock, type TimerHandle } from '../shared/index.ts';
+import { uuid, type Clock, type TimerHandle } from '../shared/index.ts';
 import { severityNumber, type LogEntry } from './entry.ts';
-import { matches, parseFilter, requiredEquals, type FilterNode } from './filter.ts';
+import { matches, parseFilter } from './filter.ts';
+import { decodeToken, listPage } from './log-query.ts';
 import { LogRetention } from './retention.ts';
-import type { DeferredEntry } from './request-entry.ts';
+import { batchInserter, packBatches, type PackItem } from './request-batches.ts';
+import { RequestEntry, type DeferredEntry } from './request-entry.ts';
 
-/** A deferred entry with the insertId it got when it was written. */
+/** A deferred entry with the sequence number its insertId ends with. */
 interface Pending {
   e: DeferredEntry;
-  insertId: string;
+  seq: number;
 }
 
 export interface LogStoreOptions {
@@ -35,18 +37,6 @@ export interface ListOptions {
   orderBy?: string;
 }
 
-interface Row {
-  id: number;
-  ts: number;
-  entry: string;
-}
-
-/** A position in (timestamp, id) order: entries arrive out of timestamp order (engine log lag). */
-interface Cursor {
-  ts: number;
-  id: number;
-}
-
 /**
  * Log entries per revision in SQLite. Writers only append to a bounded in-memory buffer; a timer
  * flushes it in one transaction, so no request ever waits on the disk.
@@ -62,6 +52,7 @@ export class LogStore {
   private readonly idPrefix = uuid().replace(/-/g, '').slice(0, 10);
   private seq = 0;
   private insertStmt: ReturnType<Db['prepare']> | undefined;
+  private insertBatch: ((row: ReturnType<typeof packBatches>[number]) => void) | undefined;
   private readonly retention: LogRetention;
   /** A background sweep in progress (its steps run between other events). */
   private sweeping: Promise<void> | undefined;
@@ -124,10 +115,11 @@ export class LogStore {
       this.dropped++;
       return false;
     }
-    const insertId = `${this.idPrefix}${(this.seq++).toString(36)}`;
-    this.buffer.push({ e, insertId });
+    const seq = this.seq++;
+    this.buffer.push({ e, seq });
     this.armFlush();
-    if (this.events.listenerCount('entry') > 0) this.events.emit('entry', JSON.parse(e.json(insertId)));
+    if (this.events.listenerCount('entry') > 0)
+      this.events.emit('entry', JSON.parse(e.json(`${this.idPrefix}${seq.toString(36)}`)));
     return true;
   }
 
@@ -145,17 +137,30 @@ export class LogStore {
     const insert = (this.insertStmt ??= this.db.prepare(
       'INSERT INTO log_entries (project, service, revision, ts, severity, log_name, entry, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ));
+    const insertBatch = (this.insertBatch ??= batchInserter(this.db, this.idPrefix));
     const over = this.db.transaction(() => {
       const usage = new Map<string, { bytes: number; entries: number }>();
+      const add = (revision: string, bytes: number, entries: number): void => {
+        const u = usage.get(revision);
+        if (u) {
+          u.bytes += bytes;
+          u.entries += entries;
+        } else usage.set(revision, { bytes, entries });
+      };
+      // Request entries are packed, one row per revision; the rest is one row per entry.
+      const requests: PackItem[] = [];
       for (const item of batch) {
-        const row = toRow(item);
+        if ('e' in item && item.e instanceof RequestEntry) {
+          requests.push({ e: item.e, seq: item.seq });
+          continue;
+        }
+        const row = toRow(item, this.idPrefix);
         insert.run(...row);
-        const revision = row[2];
-        const bytes = row[7];
-        const u = usage.get(revision) ?? { bytes: 0, entries: 0 };
-        u.bytes += bytes;
-        u.entries++;
-        usage.set(revision, u);
+        add(row[2], row[7], 1);
+      }
+      for (const row of packBatches(requests)) {
+        insertBatch(row);
+        add(row.revision, row.bytes, row.count);
       }
       return this.retention.record(usage);
     })();
@@ -172,33 +177,12 @@ export class LogStore {
   /** Entries matching a filter, newest first by default, with page tokens. */
   list(opts: ListOptions = {}): { entries: LogEntry[]; nextPageToken?: string } {
     this.flush();
-    const filter = parseFilter(opts.filter);
-    const pageSize = Math.min(Math.max(opts.pageSize ?? 50, 1), 1000);
-    const asc = /\basc\b/i.test(opts.orderBy ?? '');
-    let cursor = opts.pageToken ? decodeToken(opts.pageToken) : undefined;
-    const { where, args } = narrow(filter);
-    const dir = asc ? 'ASC' : 'DESC';
-    const after = asc ? '(ts > ? OR (ts = ? AND id > ?))' : '(ts < ? OR (ts = ? AND id < ?))';
-    const first = this.db.prepare(
-      `SELECT id, ts, entry FROM log_entries WHERE ${where} ORDER BY ts ${dir}, id ${dir} LIMIT 500`,
-    );
-    const next = this.db.prepare(
-      `SELECT id, ts, entry FROM log_entries WHERE ${where} AND ${after} ORDER BY ts ${dir}, id ${dir} LIMIT 500`,
-    );
-    const entries: LogEntry[] = [];
-    for (;;) {
-      const rows = (
-        cursor === undefined ? first.all(...args) : next.all(...args, cursor.ts, cursor.ts, cursor.id)
-      ) as Row[];
-      for (const r of rows) {
-        cursor = { ts: r.ts, id: r.id };
-        const e = JSON.parse(r.entry) as LogEntry;
-        if (!matches(filter, e)) continue;
-        entries.push(e);
-        if (entries.length === pageSize) return { entries, nextPageToken: encodeToken(cursor) };
-      }
-      if (rows.length < 500) return { entries };
-    }
+    return listPage(this.db, {
+      filter: parseFilter(opts.filter),
+      pageSize: Math.min(Math.max(opts.pageSize ?? 50, 1), 1000),
+      asc: /\basc\b/i.test(opts.orderBy ?? ''),
+      cursor: opts.pageToken ? decodeToken(opts.pageToken) : undefined,
+    });
   }
 
   /** Calls `onEntry` for every new entry matching the filter until the returned function is called. */
@@ -257,32 +241,13 @@ export class LogStore {
   }
 }
 
-const COLUMNS: Record<string, string> = {
-  'resource.labels.project_id': 'project',
-  'resource.labels.service_name': 'service',
-  'resource.labels.revision_name': 'revision',
-};
-
-function narrow(filter: FilterNode | undefined): { where: string; args: string[] } {
-  const eq = requiredEquals(filter);
-  const parts = ['1=1'];
-  const args: string[] = [];
-  for (const [field, col] of Object.entries(COLUMNS)) {
-    if (eq[field] !== undefined) {
-      parts.push(`${col} = ?`);
-      args.push(eq[field]);
-    }
-  }
-  return { where: parts.join(' AND '), args };
-}
-
 type Row8 = [string, string, string, number, number, string, string, number];
 
 /** A buffered entry's row; deferred entries (request logs) are formatted here, off the request path. */
-function toRow(item: LogEntry | Pending): Row8 {
+function toRow(item: LogEntry | Pending, idPrefix: string): Row8 {
   if ('e' in item) {
     const d = item.e;
-    const json = d.json(item.insertId);
+    const json = d.json(`${idPrefix}${item.seq.toString(36)}`);
     const sev = severityNumber(d.severity);
     return [d.project, d.service, d.revision, d.ts, sev, d.logName, json, Buffer.byteLength(json)];
   }
@@ -298,14 +263,4 @@ function toRow(item: LogEntry | Pending): Row8 {
     json,
     Buffer.byteLength(json),
   ];
-}
-
-function encodeToken(c: Cursor): string {
-  return Buffer.from(`log:${c.ts}:${c.id}`).toString('base64url');
-}
-
-function decodeToken(token: string): Cursor {
-  const m = /^log:(-?\d+):(\d+)$/.exec(Buffer.from(token, 'base64url').toString());
-  if (!m) throw new TarmacError('INVALID_ARGUMENT', 'invalid page token', { reason: 'BAD_PAGE_TOKEN' });
-  return { ts: Number(m[1]), id: Number(m[2]) };
 }

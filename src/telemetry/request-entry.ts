@@ -30,7 +30,7 @@ export class RequestLogTarget {
     readonly project: string,
     readonly service: string,
     readonly revision: string,
-    location: string,
+    readonly location: string,
   ) {
     this.logName = `projects/${project}/logs/${LOG_NAMES.requests}`;
     const resource: LogEntry['resource'] = {
@@ -63,30 +63,30 @@ export class RequestEntry implements DeferredEntry {
   readonly deferred = true;
 
   constructor(
-    private readonly t: RequestLogTarget,
-    private readonly r: RequestFacts,
+    readonly target: RequestLogTarget,
+    readonly facts: RequestFacts,
     readonly ts: number,
   ) {}
 
   get project(): string {
-    return this.t.project;
+    return this.target.project;
   }
   get service(): string {
-    return this.t.service;
+    return this.target.service;
   }
   get revision(): string {
-    return this.t.revision;
+    return this.target.revision;
   }
   get logName(): string {
-    return this.t.logName;
+    return this.target.logName;
   }
   get severity(): Severity {
-    const s = this.r.status;
+    const s = this.facts.status;
     return s >= 500 ? 'ERROR' : s >= 400 ? 'WARNING' : 'INFO';
   }
 
   json(insertId: string): string {
-    const r = this.r;
+    const r = this.facts;
     let http = `"requestMethod":${q(r.method)},"requestUrl":${q(r.url)},"status":${r.status}`;
     if (r.requestSize) http += `,"requestSize":"${r.requestSize}"`;
     http += `,"responseSize":"${r.responseSize}"`;
@@ -94,12 +94,12 @@ export class RequestEntry implements DeferredEntry {
     http += `,"remoteIp":${q(r.remoteIp)},"latency":"${(r.latencyMs / 1000).toFixed(6)}s"`;
     if (r.protocol) http += `,"protocol":${q(r.protocol)}`;
     const trace = traceId(r.trace);
-    const tr = trace ? `,"trace":${q(`projects/${this.t.project}/traces/${trace}`)}` : '';
+    const tr = trace ? `,"trace":${q(`projects/${this.target.project}/traces/${trace}`)}` : '';
     let labels = r.instanceId ? `"instanceId":${q(r.instanceId)}` : '';
     if (r.waited) labels += `${labels ? ',' : ''}"coldStart":"true"`;
     const time = new Date(this.ts).toISOString();
     return (
-      `{${this.t.head},"severity":"${this.severity}","httpRequest":{${http}}${tr},"labels":{${labels}},` +
+      `{${this.target.head},"severity":"${this.severity}","httpRequest":{${http}}${tr},"labels":{${labels}},` +
       `"timestamp":"${time}","insertId":${q(insertId)},"receiveTimestamp":"${time}"}`
     );
   }

@@ -17,6 +17,16 @@ interface Usage {
   entries: number;
 }
 
+/** A stored row as retention sees it: a log entry (src 0) or a packed request batch of n entries (src 1). */
+interface Stored {
+  src: 0 | 1;
+  id: number;
+  revision: string;
+  ts: number;
+  bytes: number;
+  n: number;
+}
+
 const upsertStatement = (db: Db) =>
   db.prepare<[string, number, number], Usage>(
     `INSERT INTO log_usage (revision, bytes, entries) VALUES (?, ?, ?)
@@ -82,27 +92,49 @@ export class LogRetention {
     this.db.prepare('DELETE FROM log_usage WHERE entries <= 0').run();
   }
 
+  /** Deletes up to CHUNK entries (or packed request batches) older than the cutoff. */
   private expireChunk(cutoff: number): number {
-    const rows = this.db
-      .prepare('SELECT id, revision, bytes FROM log_entries WHERE ts < ? ORDER BY ts LIMIT ?')
-      .all(cutoff, CHUNK) as { id: number; revision: string; bytes: number }[];
+    const rows = [
+      ...(this.db
+        .prepare(
+          'SELECT 0 AS src, id, revision, bytes, 1 AS n FROM log_entries WHERE ts < ? ORDER BY ts LIMIT ?',
+        )
+        .all(cutoff, CHUNK) as Stored[]),
+      // A batch goes once its newest entry is past the cutoff.
+      ...(this.db
+        .prepare(
+          'SELECT 1 AS src, id, revision, bytes, count AS n FROM request_batches WHERE max_ts < ? ORDER BY max_ts LIMIT ?',
+        )
+        .all(cutoff, CHUNK) as Stored[]),
+    ];
     if (rows.length === 0) return 0;
-    const del = this.db.prepare('DELETE FROM log_entries WHERE id = ?');
     this.db.transaction(() => {
       const freed = new Map<string, Usage>();
       for (const r of rows) {
-        del.run(r.id);
+        this.remove(r);
         const u = freed.get(r.revision) ?? { bytes: 0, entries: 0 };
         u.bytes += r.bytes;
-        u.entries++;
+        u.entries += r.n;
         freed.set(r.revision, u);
       }
       this.subtract(freed);
     })();
-    return rows.length;
+    return rows.reduce((n, r) => n + r.n, 0);
   }
 
-  /** Deletes up to CHUNK of a revision's oldest entries, as many as needed to get under both targets. */
+  private deletes: ReturnType<Db['prepare']>[] | undefined;
+
+  private remove(r: { src: 0 | 1; id: number }): void {
+    this.deletes ??= ['log_entries', 'request_batches'].map((t) =>
+      this.db.prepare(`DELETE FROM ${t} WHERE id = ?`),
+    );
+    this.deletes[r.src]!.run(r.id);
+  }
+
+  /**
+   * Deletes up to CHUNK of a revision's oldest entries (by timestamp, across log_entries and packed
+   * request batches, a batch at its newest entry's time), as many as needed to get under both targets.
+   */
   private trimChunk(
     revision: string,
     bytesTarget: number,
@@ -112,28 +144,37 @@ export class LogRetention {
     let bytesOver = u.bytes - bytesTarget;
     let entriesOver = u.entries - entriesTarget;
     if (bytesOver <= 0 && entriesOver <= 0) return { removed: 0, more: false };
-    const rows = this.db
-      .prepare('SELECT id, bytes FROM log_entries WHERE revision = ? ORDER BY id LIMIT ?')
-      .all(revision, CHUNK) as { id: number; bytes: number }[];
-    let cut = -1;
+    const rows = [
+      ...(this.db
+        .prepare(
+          'SELECT 0 AS src, id, ts, bytes, 1 AS n FROM log_entries WHERE revision = ? ORDER BY ts, id LIMIT ?',
+        )
+        .all(revision, CHUNK) as Stored[]),
+      ...(this.db
+        .prepare(
+          'SELECT 1 AS src, id, max_ts AS ts, bytes, count AS n FROM request_batches WHERE revision = ? ORDER BY max_ts, id LIMIT ?',
+        )
+        .all(revision, CHUNK) as Stored[]),
+    ].sort((a, b) => a.ts - b.ts || a.src - b.src || a.id - b.id);
+    const cut: Stored[] = [];
     let freed = 0;
     let count = 0;
     for (const r of rows) {
       if (bytesOver <= 0 && entriesOver <= 0) break;
-      cut = r.id;
+      if (cut.length === CHUNK) break;
+      cut.push(r);
       freed += r.bytes;
-      count++;
+      count += r.n;
       bytesOver -= r.bytes;
-      entriesOver--;
+      entriesOver -= r.n;
     }
     this.db.transaction(() => {
-      if (cut >= 0)
-        this.db.prepare('DELETE FROM log_entries WHERE revision = ? AND id <= ?').run(revision, cut);
+      for (const r of cut) this.remove(r);
       // Totals drifted from the rows (none left to delete): set them from what is there.
       if (rows.length === 0) this.db.prepare('DELETE FROM log_usage WHERE revision = ?').run(revision);
       else this.subtract(new Map([[revision, { bytes: freed, entries: count }]]));
     })();
-    return { removed: count, more: rows.length > 0 && count === rows.length };
+    return { removed: count, more: rows.length > 0 && (bytesOver > 0 || entriesOver > 0) };
   }
 
   private subtract(freed: Map<string, Usage>): void {

@@ -11,7 +11,18 @@
  *   /cgi-bin/sse     five server-sent events, 300 ms apart
  *   /cgi-bin/one     holds a lock for QUERY_STRING seconds; answers "overlap" if another request held it
  */
+import type { ProbeSpec } from '../../src/model/index.ts';
+
 export { BUSYBOX_IMAGE } from '../busybox-image.ts';
+
+/** A liveness probe that fails from the start (the app has no /missing): 2 failures 1 s apart restart it. */
+export const FAILING_LIVENESS: ProbeSpec = {
+  initialDelaySeconds: 0,
+  timeoutSeconds: 1,
+  periodSeconds: 1,
+  failureThreshold: 2,
+  httpGet: { path: '/missing', port: 8080 },
+};
 
 const scripts: Record<string, string> = {
   env: 'echo "K_SERVICE=$K_SERVICE"; echo "K_REVISION=$K_REVISION"; echo "K_CONFIGURATION=$K_CONFIGURATION"; echo "PORT=$PORT"; echo "GREETING=$GREETING"; echo "GCE_METADATA_HOST=$GCE_METADATA_HOST"; echo "XFF=$HTTP_X_FORWARDED_FOR"; echo "XFP=$HTTP_X_FORWARDED_PROTO"; echo "XFH=$HTTP_X_FORWARDED_HOST"; echo "TRACEPARENT=$HTTP_TRACEPARENT"; echo "XCTC=$HTTP_X_CLOUD_TRACE_CONTEXT"; echo "ARGS=$(cat /proc/1/cmdline | tr "\\0" " ")"',

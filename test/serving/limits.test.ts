@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appScript } from './app.ts';
+import { appScript, FAILING_LIVENESS } from './app.ts';
 import { get } from './client.ts';
 import { appSpec, useServing } from './harness.ts';
 
@@ -92,13 +92,7 @@ describe('serving: limits, probes and failures (real engine)', () => {
   it('restarts an instance whose liveness probe fails', async () => {
     const rig = await useServing();
     const { spec } = await rig.deploy('sick', {
-      livenessProbe: {
-        initialDelaySeconds: 0,
-        timeoutSeconds: 1,
-        periodSeconds: 1,
-        failureThreshold: 2,
-        httpGet: { path: '/missing', port: 8080 },
-      },
+      livenessProbe: FAILING_LIVENESS,
     });
     await until(
       () => rig.serving.systemLogs(spec.name).some((l) => l.includes('LIVENESS probe failed')),

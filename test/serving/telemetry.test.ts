@@ -4,7 +4,7 @@ import { openDatabase } from '../../src/store/index.ts';
 import { SystemClock } from '../../src/shared/index.ts';
 import { ServingHooks, Telemetry, type LogEntry } from '../../src/telemetry/index.ts';
 import type { Serving } from '../../src/serving/index.ts';
-import { appScript } from './app.ts';
+import { appScript, FAILING_LIVENESS } from './app.ts';
 import { get } from './client.ts';
 import { useServing } from './harness.ts';
 
@@ -158,13 +158,7 @@ describe('telemetry from real instances', () => {
 
     // Probe metrics, parsed from the text form and found in the JSON form too.
     const sick = await rig.deploy('sick', {
-      livenessProbe: {
-        initialDelaySeconds: 0,
-        timeoutSeconds: 1,
-        periodSeconds: 1,
-        failureThreshold: 2,
-        httpGet: { path: '/missing', port: 8080 },
-      },
+      livenessProbe: FAILING_LIVENESS,
     });
     const series = async (name: string, labels: Record<string, string>) =>
       Number(
