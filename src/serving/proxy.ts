@@ -241,9 +241,18 @@ export class ProxyCall implements Waiter, Exchange, Expiring {
 
   onHead(status: number, reason: string, headers: string[], contentLength: string | undefined): void {
     if (this.finished) return;
-    this.responded = true;
     this.sentLength = contentLength;
-    this.res.writeHead(status, reason, headers);
+    try {
+      this.res.writeHead(status, reason, headers);
+    } catch {
+      // A header Node refuses to write (a control character, a bad name): the instance's fault.
+      this.conn?.abort();
+      this.conn = undefined;
+      this.releaseSlot();
+      this.fail(502, 'The instance sent a response header that cannot be forwarded.');
+      return;
+    }
+    this.responded = true;
   }
 
   onBody(chunk: Buffer, last: boolean): void {
