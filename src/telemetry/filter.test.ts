@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matches, parseFilter, requiredEquals } from './filter.ts';
+import { couldMatch, matches, parseFilter, requiredBounds, requiredEquals } from './filter.ts';
 import type { LogEntry } from './entry.ts';
 
 const entry = (over: Partial<LogEntry> = {}): LogEntry => ({
@@ -43,6 +43,29 @@ describe('filter', () => {
       'resource.labels.service_name': 'a',
     });
     expect(requiredEquals(parseFilter('a=1 OR b=2'))).toEqual({});
+  });
+
+  it('finds severity and time bounds, and which fixed fields rule a whole batch out', () => {
+    const t = '2026-01-01T00:00:00.000Z';
+    expect(requiredBounds(parseFilter(`severity>WARNING timestamp>="${t}" (a=1 OR severity=DEBUG)`))).toEqual(
+      {
+        minSeverity: 401,
+        minTs: Date.parse(t),
+      },
+    );
+    expect(requiredBounds(parseFilter(`timestamp<"${t}"`))).toEqual({ maxTs: Date.parse(t) });
+    const fixed = {
+      logName: 'projects/p/logs/run.googleapis.com%2Frequests',
+      'resource.labels.service_name': 's',
+    };
+    expect(couldMatch(parseFilter('logName:"stdout"'), fixed)).toBe(false);
+    expect(couldMatch(parseFilter('logName:"stdout" OR severity>=ERROR'), fixed)).toBe(true);
+    expect(couldMatch(parseFilter('NOT logName:"requests"'), fixed)).toBe(false);
+    expect(couldMatch(parseFilter('resource.labels.service_name=s httpRequest.status=500'), fixed)).toBe(
+      true,
+    );
+    expect(couldMatch(parseFilter('resource.labels.service_name=t OR logName:"x"'), fixed)).toBe(false);
+    expect(couldMatch(undefined, fixed)).toBe(true);
   });
 
   it('rejects what it cannot read with INVALID_ARGUMENT', () => {

@@ -177,3 +177,35 @@ export function requiredBounds(node: FilterNode | undefined, out: FilterBounds =
   }
   return out;
 }
+
+/**
+ * False only when no entry whose fields in `fixed` have those values can match (three-valued:
+ * comparisons on other fields are unknown). Lets a reader skip a whole packed batch unread.
+ */
+export function couldMatch(node: FilterNode | undefined, fixed: Record<string, string>): boolean {
+  return tri(node, fixed) !== false;
+}
+
+function tri(node: FilterNode | undefined, fixed: Record<string, string>): boolean | undefined {
+  if (!node) return true;
+  switch (node.kind) {
+    case 'cmp':
+      return node.field in fixed ? compare(fixed[node.field], node.op, node.value, node.field) : undefined;
+    case 'and': {
+      const l = tri(node.left, fixed);
+      if (l === false) return false;
+      const r = tri(node.right, fixed);
+      return r === false ? false : l && r ? true : undefined;
+    }
+    case 'or': {
+      const l = tri(node.left, fixed);
+      if (l === true) return true;
+      const r = tri(node.right, fixed);
+      return r === true ? true : l === false && r === false ? false : undefined;
+    }
+    case 'not': {
+      const v = tri(node.node, fixed);
+      return v === undefined ? undefined : !v;
+    }
+  }
+}

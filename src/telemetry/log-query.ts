@@ -1,7 +1,7 @@
 import type { Db } from '../store/index.ts';
 import { TarmacError } from '../shared/index.ts';
-import type { LogEntry } from './entry.ts';
-import { matches, requiredBounds, requiredEquals, type FilterNode } from './filter.ts';
+import { LOG_NAMES, type LogEntry } from './entry.ts';
+import { couldMatch, matches, requiredBounds, requiredEquals, type FilterNode } from './filter.ts';
 import { unpackBatch } from './request-batches.ts';
 
 /**
@@ -105,7 +105,22 @@ interface BatchMeta {
   id: number;
   min_ts: number;
   max_ts: number;
+  project: string;
+  service: string;
+  revision: string;
+  location: string;
 }
+
+/** What every entry of a batch has in common, as filter fields. */
+const fixedFields = (m: BatchMeta): Record<string, string> => ({
+  logName: `projects/${m.project}/logs/${LOG_NAMES.requests}`,
+  'resource.type': 'cloud_run_revision',
+  'resource.labels.project_id': m.project,
+  'resource.labels.service_name': m.service,
+  'resource.labels.revision_name': m.revision,
+  'resource.labels.location': m.location,
+  'resource.labels.configuration_name': m.service,
+});
 
 /**
  * Up to pageSize matching request entries after the cursor. Batches come newest max_ts first (or
@@ -131,7 +146,7 @@ function fromRequestBatches(db: Db, q: Query): Found[] {
   }
   const order = q.asc ? 'min_ts ASC, id ASC' : 'max_ts DESC, id DESC';
   const next = q.asc ? '(min_ts > ? OR (min_ts = ? AND id > ?))' : '(max_ts < ? OR (max_ts = ? AND id < ?))';
-  const base = `SELECT id, min_ts, max_ts FROM request_batches WHERE ${conds.join(' AND ')}`;
+  const base = `SELECT id, min_ts, max_ts, project, service, revision, location FROM request_batches WHERE ${conds.join(' AND ')}`;
   const firstMeta = db.prepare(`${base} ORDER BY ${order} LIMIT 100`);
   const nextMeta = db.prepare(`${base} AND ${next} ORDER BY ${order} LIMIT 100`);
   const body = db.prepare(
@@ -156,6 +171,7 @@ function fromRequestBatches(db: Db, q: Query): Found[] {
       metaCursor = m;
       const worst = held.length >= q.pageSize ? held[held.length - 1]!.key : undefined;
       if (worst && (q.asc ? m.min_ts > worst.ts : m.max_ts < worst.ts)) return held;
+      if (!couldMatch(q.filter, fixedFields(m))) continue;
       const row = body.get(m.id) as Parameters<typeof unpackBatch>[0] & { data: string };
       const items = unpackBatch(row, row.data).map((b) => ({
         key: { ts: b.ts, src: 1 as const, id: m.id, idx: b.idx },

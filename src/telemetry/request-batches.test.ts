@@ -139,6 +139,8 @@ describe('request logs packed per flush', () => {
     const to = new Date(start + 7000).toISOString();
     expect(urls(`timestamp>="${from}" AND timestamp<"${to}"`)).toEqual(['/6', '/5', '/4']);
     expect(urls(`timestamp>"${from}" resource.labels.service_name=hello`)).toEqual(['/9', '/7', '/5']);
+    expect(urls('logName:"stdout"')).toEqual([]);
+    expect(urls('httpRequest.status=404 OR logName:"stdout"')).toEqual(['/6']);
     t.dispose();
   });
 
