@@ -1,7 +1,13 @@
 /**
  * bench/registry: push and pull throughput of a ~200 MB image in several random layers, against
  * tarmac's registry and Debian's docker-registry (CNCF distribution) on 127.0.0.1 in the same run, with
- * the same client (skopeo). Prints MB/s per registry and the tarmac/distribution ratios.
+ * the same client (skopeo). Prints MB/s per registry and the tarmac/distribution ratios (best and
+ * median of the rounds).
+ *
+ * Fairness: each round pushes the same fresh image to both, alternating who goes first; before every
+ * timed push or pull the page cache's dirty data is written back (`sync`, untimed), so no step pays for
+ * the write-back of the image generated before it or of the previous pull; one small untimed push and
+ * pull per registry first warms up both servers and the client's connections.
  *
  *   npx tsx bench/registry/run.ts [--mb 200] [--layers 5] [--rounds 2] [--profile DIR]
  *
@@ -21,8 +27,8 @@ const arg = (name: string, def: number): number => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : def;
 };
-const MB = arg('mb', 200);
-const LAYERS = arg('layers', 5);
+let MB = arg('mb', 200);
+let LAYERS = arg('layers', 5);
 const ROUNDS = arg('rounds', 2);
 const PROFILE = process.argv.includes('--profile')
   ? process.argv[process.argv.indexOf('--profile') + 1]
@@ -171,14 +177,19 @@ async function timedCpu(pid: number, fn: () => Promise<unknown>): Promise<{ s: n
   return { s, cpu: cpuOf(pid) - c0 };
 }
 
-async function measure(name: string, reg: Reg, image: string, round: number) {
+/** Writes back every dirty page (untimed), so a timed step starts with a clean page cache. */
+const settle = (): Promise<unknown> => run('sync');
+
+async function measure(name: string, reg: Reg, image: string, round: number | string) {
   const ref = `docker://${reg.host}/tarmac-project/bench${round}:1`;
   const dest = reg.creds.length ? ['--dest-creds', reg.creds[0]!] : [];
   const src = reg.creds.length ? ['--src-creds', reg.creds[0]!] : [];
+  await settle();
   const push = await timedCpu(reg.pid, () =>
     run('skopeo', ['copy', '-q', '--dest-tls-verify=false', ...dest, `oci:${image}`, ref]),
   );
   const out = join(work, `pull-${name}-${round}`);
+  await settle();
   const pull = await timedCpu(reg.pid, () =>
     run('skopeo', ['copy', '-q', '--src-tls-verify=false', ...src, ref, `dir:${out}`]),
   );
@@ -188,10 +199,23 @@ async function measure(name: string, reg: Reg, image: string, round: number) {
 
 async function main(): Promise<void> {
   const [tarmac, dist] = await Promise.all([startTarmac(), startDistribution()]);
+  // Warm-up (untimed): a small image through both registries.
+  const [mb, layers] = [MB, LAYERS];
+  [MB, LAYERS] = [4, 2];
+  const warm = join(work, 'warm');
+  makeImage(warm);
+  for (const [name, reg] of [
+    ['tarmac', tarmac],
+    ['distribution', dist],
+  ] as const) {
+    await measure(name, reg, warm, 'warm');
+  }
+  rmSync(warm, { recursive: true, force: true });
+  [MB, LAYERS] = [mb, layers];
   let bytes = 0;
-  const best = {
-    tarmac: { push: Infinity, pull: Infinity },
-    distribution: { push: Infinity, pull: Infinity },
+  const times = {
+    tarmac: { push: [] as number[], pull: [] as number[] },
+    distribution: { push: [] as number[], pull: [] as number[] },
   };
   for (let round = 0; round < ROUNDS; round++) {
     // Fresh random layers each round: clients would otherwise mount blobs pushed in an earlier round.
@@ -202,8 +226,8 @@ async function main(): Promise<void> {
       round % 2 === 0 ? (['tarmac', 'distribution'] as const) : (['distribution', 'tarmac'] as const);
     for (const name of order) {
       const r = await measure(name, name === 'tarmac' ? tarmac : dist, image, round);
-      best[name].push = Math.min(best[name].push, r.push.s);
-      best[name].pull = Math.min(best[name].pull, r.pull.s);
+      times[name].push.push(r.push.s);
+      times[name].pull.push(r.pull.s);
       console.log(
         `round ${round} ${name}: push ${r.push.s.toFixed(2)} s (server CPU ${r.push.cpu.toFixed(2)} s), ` +
           `pull ${r.pull.s.toFixed(2)} s (server CPU ${r.pull.cpu.toFixed(2)} s)`,
@@ -213,13 +237,28 @@ async function main(): Promise<void> {
   }
   const mbps = (s: number): string => (bytes / 1024 / 1024 / s).toFixed(1);
   console.log(
-    `image: ${(bytes / 1024 / 1024).toFixed(0)} MB in ${LAYERS} layers, best of ${ROUNDS} rounds, client skopeo`,
+    `image: ${(bytes / 1024 / 1024).toFixed(0)} MB in ${LAYERS} layers, ${ROUNDS} rounds, client skopeo`,
   );
-  for (const name of ['tarmac', 'distribution'] as const) {
-    console.log(`${name}: push ${mbps(best[name].push)} MB/s, pull ${mbps(best[name].pull)} MB/s`);
+  for (const [label, pick] of [
+    ['best', (xs: number[]) => Math.min(...xs)],
+    ['median', median],
+  ] as const) {
+    const t = (name: 'tarmac' | 'distribution', op: 'push' | 'pull'): number => pick(times[name][op]);
+    for (const name of ['tarmac', 'distribution'] as const) {
+      console.log(`${label} ${name}: push ${mbps(t(name, 'push'))} MB/s, pull ${mbps(t(name, 'pull'))} MB/s`);
+    }
+    for (const op of ['push', 'pull'] as const) {
+      console.log(
+        `ratio tarmac/distribution (${label}): ${op} ${(t('distribution', op) / t('tarmac', op)).toFixed(2)}`,
+      );
+    }
   }
-  console.log(`ratio tarmac/distribution: push ${(best.distribution.push / best.tarmac.push).toFixed(2)}`);
-  console.log(`ratio tarmac/distribution: pull ${(best.distribution.pull / best.tarmac.pull).toFixed(2)}`);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 main()

@@ -80,12 +80,12 @@ export function parseWrk(stdout: string): WrkResult {
   };
 }
 
-/** One wrk run (2 threads) against a 127.0.0.1 URL, optionally with a Host header. */
+/** One wrk run (2 threads unless said) against a 127.0.0.1 URL, optionally with a Host header. */
 export async function wrk(
   url: string,
-  o: { host?: string; seconds: number; connections: number },
+  o: { host?: string; seconds: number; connections: number; threads?: number },
 ): Promise<WrkResult> {
-  const args = ['-t2', `-c${o.connections}`, `-d${o.seconds}s`, '--latency', url];
+  const args = [`-t${o.threads ?? 2}`, `-c${o.connections}`, `-d${o.seconds}s`, '--latency', url];
   if (o.host) args.push('-H', `Host: ${o.host}`);
   const { stdout } = await run('wrk', args, { maxBuffer: 1 << 20 });
   return parseWrk(stdout);

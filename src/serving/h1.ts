@@ -10,7 +10,8 @@ import { HOP_BY_HOP } from './headers.ts';
 export interface ResponseSink {
   /** `headers` is a flat [name, value, ...] list of the end-to-end headers, as received. */
   onHead(status: number, reason: string, headers: string[], contentLength: string | undefined): void;
-  onBody(chunk: Buffer): void;
+  /** `last`: the body ends with this chunk (Content-Length reached; onComplete follows at once). */
+  onBody(chunk: Buffer, last: boolean): void;
   onComplete(): void;
 }
 
@@ -99,7 +100,7 @@ export class ResponseParser {
           const chunk = i === 0 && take === n ? buf : buf.subarray(i, i + take);
           i += take;
           if (this.remaining === 0) this.state = S.Done;
-          this.sink.onBody(chunk);
+          this.sink.onBody(chunk, this.remaining === 0);
           if (this.state === S.Done) {
             this.sink.onComplete();
             return i;
@@ -107,7 +108,7 @@ export class ResponseParser {
           break;
         }
         case S.UntilClose:
-          this.sink.onBody(i === 0 ? buf : buf.subarray(i));
+          this.sink.onBody(i === 0 ? buf : buf.subarray(i), false);
           return n;
         case S.ChunkSize:
         case S.Trailer: {
@@ -147,7 +148,7 @@ export class ResponseParser {
             this.state = S.ChunkDataEnd;
             this.remaining = 2;
           }
-          this.sink.onBody(chunk);
+          this.sink.onBody(chunk, false);
           break;
         }
         case S.ChunkDataEnd: {

@@ -45,13 +45,19 @@ const CLOUD_TRACE = /^([0-9a-f]{32})(?:\/(\d+))?(?:;o=([01]))?$/i;
 const pool = Buffer.alloc(4096);
 let poolAt = pool.length;
 
-function randomHex(bytes: number): string {
+/** The offset of `bytes` fresh random bytes in `pool`. */
+function take(bytes: number): number {
   if (poolAt + bytes > pool.length) {
     randomFillSync(pool);
     poolAt = 0;
   }
   poolAt += bytes;
-  return pool.toString('hex', poolAt - bytes, poolAt);
+  return poolAt - bytes;
+}
+
+function randomHex(bytes: number): string {
+  const at = take(bytes);
+  return pool.toString('hex', at, at + bytes);
 }
 
 /**
@@ -59,8 +65,9 @@ function randomHex(bytes: number): string {
  * (never zero), so the decimal form is exact without BigInt.
  */
 function newSpan(): { hex: string; dec: string } {
-  const hi = parseInt(randomHex(3), 16) & 0x1fffff;
-  const lo = parseInt(randomHex(4), 16);
+  const at = take(7);
+  const hi = pool.readUIntBE(at, 3) & 0x1fffff;
+  const lo = pool.readUInt32BE(at + 3);
   const n = hi * 0x1_0000_0000 + lo || 1;
   return { hex: n.toString(16).padStart(16, '0'), dec: String(n) };
 }

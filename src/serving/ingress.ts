@@ -4,6 +4,7 @@ import type { InvokeAuthorizer } from '../model/index.ts';
 import type { Clock, Logger } from '../shared/index.ts';
 import { stripSignature } from '../iam/index.ts';
 import { parseHost, type HostKey } from './hosts.ts';
+import { Deadlines } from './deadlines.ts';
 import { takeInternalMarker } from './marker.ts';
 import { ProxyCall, sendError, type RequestHook } from './proxy.ts';
 import type { Revision } from './revision.ts';
@@ -36,8 +37,11 @@ export class Ingress {
   private readonly hostCache = new Map<string, HostKey | null>();
   private readonly suffix: string;
   private readonly marker: Buffer | undefined;
+  /** The proxied requests' timeouts, on one timer. */
+  private readonly deadlines: Deadlines;
 
   constructor(private readonly o: IngressOptions) {
+    this.deadlines = new Deadlines(o.clock);
     this.marker = o.internalMarker ? Buffer.from(o.internalMarker) : undefined;
     this.suffix = `.${o.domain}`;
   }
@@ -53,40 +57,45 @@ export class Ingress {
   }
 
   /**
-   * Finds the route for a request and runs the invoke check; calls `go` with the revision, or
-   * `reject` with a status and a clear message.
+   * Finds the route for a request (`res` set) or an upgrade (`socket` set) and runs the invoke
+   * check; then proxies it, or rejects it with a status and a clear message. Plain arguments rather
+   * than callbacks: nothing is allocated per request on the way.
    */
   private admit(
     req: IncomingMessage,
-    go: (rev: Revision) => void,
-    reject: (status: number, message: string) => void,
+    res: ServerResponse | undefined,
+    socket: Duplex | undefined,
+    head: Buffer | undefined,
   ): void {
     const marked = takeInternalMarker(req, this.marker);
     const host = req.headers.host ?? '';
     const hk = this.hostKey(host);
     const route = hk ? this.o.routes.get(hk.key) : undefined;
     if (!hk || !route) {
-      return reject(
+      return this.reject(
+        req,
+        res,
+        socket,
         404,
         `404 Not Found: no service answers at host "${host}". Service URLs look like ` +
           `http://SERVICE-PROJECT_NUMBER.REGION.${this.o.domain}:${this.o.port()}.`,
       );
     }
     const auth = this.o.invokeAuthorizer;
-    if (!auth) return this.route(route, hk.tag, go, reject);
+    if (!auth) return this.route(route, hk.tag, req, res, socket, head);
     auth(
       { headers: req.headers, internal: marked || this.o.isInternal(req.socket.remoteAddress) },
       route.auth,
       route.audiences,
     ).then(
       (d) => {
-        if (!d.allow) return reject(d.status, d.message);
+        if (!d.allow) return this.reject(req, res, socket, d.status, d.message);
         if (!route.auth.invokerIamDisabled) unsignCredential(req);
-        this.route(route, hk.tag, go, reject);
+        this.route(route, hk.tag, req, res, socket, head);
       },
       (e: unknown) => {
         this.o.logger.error({ err: e }, 'invoke authorizer failed');
-        reject(500, 'The invoker check failed.');
+        this.reject(req, res, socket, 500, 'The invoker check failed.');
       },
     );
   }
@@ -94,47 +103,62 @@ export class Ingress {
   private route(
     route: CompiledRoute,
     tag: string | undefined,
-    go: (rev: Revision) => void,
-    reject: (status: number, message: string) => void,
+    req: IncomingMessage,
+    res: ServerResponse | undefined,
+    socket: Duplex | undefined,
+    head: Buffer | undefined,
   ): void {
     const name = pickRevision(route, tag, Math.random());
     if (name === undefined) {
-      return reject(
-        404,
-        tag ? `404 Not Found: no revision is tagged "${tag}".` : '404 Not Found: no revision serves traffic.',
-      );
+      const message = tag
+        ? `404 Not Found: no revision is tagged "${tag}".`
+        : '404 Not Found: no revision serves traffic.';
+      return this.reject(req, res, socket, 404, message);
     }
     const rev = this.o.revision(name);
-    if (rev) return go(rev);
-    const notReady = (): void => reject(503, `Revision ${name} is not ready to serve traffic.`);
+    if (rev) return this.proxy(rev, req, res, socket, head);
+    const notReady = (): void =>
+      this.reject(req, res, socket, 503, `Revision ${name} is not ready to serve traffic.`);
     // Being registered (a restart resuming it): wait for it as for a cold start.
     const pending = this.o.pending(name);
     if (!pending) return notReady();
-    pending.then(go, notReady);
+    pending.then((r) => this.proxy(r, req, res, socket, head), notReady);
+  }
+
+  private proxy(
+    rev: Revision,
+    req: IncomingMessage,
+    res: ServerResponse | undefined,
+    socket: Duplex | undefined,
+    head: Buffer | undefined,
+  ): void {
+    if (res) new ProxyCall(req, res, rev, this.o.clock, this.deadlines, this.o.onRequest).start();
+    else new UpgradeCall(req, socket!, head!, rev, this.o.clock).start();
+  }
+
+  private reject(
+    req: IncomingMessage,
+    res: ServerResponse | undefined,
+    socket: Duplex | undefined,
+    status: number,
+    message: string,
+  ): void {
+    if (!res) return rejectUpgrade(socket!, status, message);
+    if (status === 404 && req.url === '/healthz' && !this.hostKey(req.headers.host ?? '')) {
+      return sendError(res, 200, 'ok');
+    }
+    req.resume();
+    sendError(res, status, message);
   }
 
   /** The ingress listener's request handler. */
   readonly handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    this.admit(
-      req,
-      (rev) => new ProxyCall(req, res, rev, this.o.clock, this.o.onRequest).start(),
-      (status, message) => {
-        if (status === 404 && req.url === '/healthz' && !this.hostKey(req.headers.host ?? '')) {
-          return sendError(res, 200, 'ok');
-        }
-        req.resume();
-        sendError(res, status, message);
-      },
-    );
+    this.admit(req, res, undefined, undefined);
   };
 
   /** The ingress listener's 'upgrade' handler (WebSocket). */
   readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    this.admit(
-      req,
-      (rev) => new UpgradeCall(req, socket, head, rev, this.o.clock).start(),
-      (status, message) => rejectUpgrade(socket, status, message),
-    );
+    this.admit(req, undefined, socket, head);
   };
 }
 

@@ -3,6 +3,7 @@ import type { RequestRecord } from '../model/index.ts';
 import type { Clock, TimerHandle } from '../shared/index.ts';
 import { upstreamHead } from './headers.ts';
 import type { Instance } from './instance.ts';
+import type { Deadlines, Expiring } from './deadlines.ts';
 import type { Revision, Waiter } from './revision.ts';
 import type { Exchange, UpstreamConn } from './upstream.ts';
 
@@ -63,7 +64,7 @@ const CHUNKED = 'transfer-encoding: chunked\r\n';
  * limit, and always returns its slot exactly once. Its listeners are module-level functions and its
  * upstream callbacks plain methods: nothing is allocated per request beyond this object.
  */
-export class ProxyCall implements Waiter, Exchange {
+export class ProxyCall implements Waiter, Exchange, Expiring {
   cancelled = false;
   timer: TimerHandle | undefined;
   /** True while waiting in the revision's queue. */
@@ -72,7 +73,8 @@ export class ProxyCall implements Waiter, Exchange {
   private conn: UpstreamConn | undefined;
   /** The upstream response's head arrived (and went to the client). */
   private responded = false;
-  private deadline: TimerHandle | undefined;
+  /** The deadline's slot in `deadlines`, while one is set. */
+  private deadline: number | undefined;
   private finished = false;
   private attempts = 0;
   private bodyBytes = 0;
@@ -93,6 +95,7 @@ export class ProxyCall implements Waiter, Exchange {
     private readonly res: ServerResponse,
     private readonly rev: Revision,
     private readonly clock: Clock,
+    private readonly deadlines: Deadlines,
     private readonly onDone?: RequestHook,
   ) {
     this.bodyless = bodiless(req);
@@ -136,7 +139,7 @@ export class ProxyCall implements Waiter, Exchange {
       sendError(this.res, 413, `Request body larger than ${MAX_BODY_BYTES / 1048576} MiB.`);
       return;
     }
-    this.deadline = this.clock.setTimeout(this.onTimeout, this.rev.spec.timeoutSeconds * 1000);
+    this.deadline = this.deadlines.add(this, this.rev.spec.timeoutSeconds * 1000);
     this.acquire();
   }
 
@@ -238,14 +241,29 @@ export class ProxyCall implements Waiter, Exchange {
 
   onHead(status: number, reason: string, headers: string[], contentLength: string | undefined): void {
     if (this.finished) return;
-    this.responded = true;
     this.sentLength = contentLength;
-    this.res.writeHead(status, reason, headers);
+    try {
+      this.res.writeHead(status, reason, headers);
+    } catch {
+      // A header Node refuses to write (a control character, a bad name): the instance's fault.
+      this.conn?.abort();
+      this.conn = undefined;
+      this.releaseSlot();
+      this.fail(502, 'The instance sent a response header that cannot be forwarded.');
+      return;
+    }
+    this.responded = true;
   }
 
-  onBody(chunk: Buffer): void {
+  onBody(chunk: Buffer, last: boolean): void {
     if (this.finished) return;
     this.sentBytes += chunk.length;
+    if (last) {
+      // The whole body is here: one end() instead of write() then end(); onComplete follows.
+      this.finish();
+      this.res.end(chunk);
+      return;
+    }
     if (!this.res.write(chunk)) {
       this.conn?.pause();
       this.res.once('drain', onClientDrain);
@@ -297,7 +315,8 @@ export class ProxyCall implements Waiter, Exchange {
     void this.rev.explainFailure(inst).then((r) => this.fail(r.status, r.message));
   }
 
-  private readonly onTimeout = (): void => {
+  /** The revision's timeout passed (Deadlines calls this). */
+  expire(): void {
     this.deadline = undefined;
     if (this.finished) return;
     this.timedOut = true;
@@ -307,7 +326,7 @@ export class ProxyCall implements Waiter, Exchange {
     this.conn = undefined;
     this.releaseSlot();
     this.fail(504, `upstream request timeout: no response within ${this.rev.spec.timeoutSeconds} s.`);
-  };
+  }
 
   /** The client's response closed: finished, or the client went away. */
   clientClosed(): void {
@@ -332,7 +351,7 @@ export class ProxyCall implements Waiter, Exchange {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
-    if (this.deadline) this.clock.clearTimeout(this.deadline);
+    if (this.deadline !== undefined) this.deadlines.remove(this, this.deadline);
     this.deadline = undefined;
   }
 }

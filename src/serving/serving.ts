@@ -1,63 +1,18 @@
 import { join } from 'node:path';
-import type {
-  DataPlane,
-  InvokeAuthorizer,
-  RevisionReadiness,
-  RevisionRuntimeSpec,
-  RouteSpec,
-} from '../model/index.ts';
-import {
-  LABEL_KIND,
-  LABEL_MANAGED,
-  LABEL_OWNER,
-  type ContainerEngine,
-  type RegistryAuth,
-  type Watch,
-} from '../runtime/index.ts';
-import type { Clock, Logger } from '../shared/index.ts';
+import type { DataPlane, RevisionReadiness, RevisionRuntimeSpec, RouteSpec } from '../model/index.ts';
+import { LABEL_KIND, LABEL_MANAGED, LABEL_OWNER, type Watch } from '../runtime/index.ts';
 import { AddressPool } from './addresses.ts';
 import { serviceHost, serviceUrl } from './hosts.ts';
 import { HostsFile } from './hostsfile.ts';
-import { KIND_INSTANCE, type InstanceRegistry, type LauncherDeps, type Severity } from './launcher.ts';
+import { KIND_INSTANCE, type LauncherDeps, type Severity } from './launcher.ts';
 import type { Instance } from './instance.ts';
-import type { RevisionStats, ServingObserver } from './observer.ts';
-import type { RequestHook } from './proxy.ts';
+import type { RevisionStats } from './observer.ts';
 import { Revision, type RevisionOptions } from './revision.ts';
 import { RouteTable } from './routes.ts';
 import { Ingress } from './ingress.ts';
+import type { ServingOptions } from './options.ts';
 
-export interface ServingOptions {
-  /** The container engine; asked for on first use, since it may be connected after construction. */
-  engine: () => ContainerEngine;
-  clock: Clock;
-  logger: Logger;
-  /** Base domain of service URLs (config.domain). */
-  domain: string;
-  /** Folder for serving's own files (the instances' hosts file). */
-  stateDir: string;
-  /** Labels every container with its owning installation. */
-  installationId: string;
-  idleTimeoutSeconds: number;
-  targetUtilization: number;
-  /** How long requests wait at max instances before 429 (60 s). */
-  queueWaitSeconds?: number;
-  invokeAuthorizer?: InvokeAuthorizer;
-  instanceRegistry?: InstanceRegistry;
-  /** The metadata server's port on the host loopback, once it listens. */
-  metadataPort?: () => number | undefined;
-  /** The API listener's port on the host loopback (instances get TARMAC_API_ENDPOINT from it). */
-  apiPort?: () => number | undefined;
-  /** Credentials for pulling a revision's image (the built-in registry asks for them). */
-  pullAuth?: (image: string) => Promise<RegistryAuth | undefined>;
-  /** Receives every system log line (instance started, OOM, probe failures). */
-  onSystemLog?: (revision: string, severity: Severity, text: string) => void;
-  /** Receives every proxied request once it finished (request logs, metrics); keep it cheap. */
-  onRequest?: RequestHook;
-  /** Receives instance output and lifecycle facts (logs, metrics); keep it cheap. */
-  observer?: ServingObserver;
-  /** Secret value of INTERNAL_MARKER_HEADER that makes a request internal traffic (see marker.ts). */
-  internalMarker?: string;
-}
+export type { ServingOptions } from './options.ts';
 
 const SYSTEM_LOG_LINES = 200;
 

@@ -80,8 +80,8 @@ export class UpstreamConn implements ResponseSink {
     this.ex?.onHead(status, reason, headers, contentLength);
   }
 
-  onBody(chunk: Buffer): void {
-    this.ex?.onBody(chunk);
+  onBody(chunk: Buffer, last: boolean): void {
+    this.ex?.onBody(chunk, last);
   }
 
   onComplete(): void {

@@ -66,6 +66,12 @@ class H(BaseHTTPRequestHandler):
                 state['dripped'] = 'finished'
             except OSError:
                 state['dripped'] = 'client gone'
+        elif self.path == '/badheader':
+            self.send_response(200)
+            self.send_header('X-Bad', 'a\\x01b')
+            self.send_header('Content-Length', '2')
+            self.end_headers()
+            self.wfile.write(b'no')
         elif self.path == '/dripped':
             self.reply(state['dripped'].encode())
         else:
@@ -145,6 +151,13 @@ describe('serving: streaming and framing through the ingress (real engine, Pytho
       state = (await get(url, rig.port, '/dripped')).body;
     }
     expect(state).toBe('client gone');
+
+    // A header Node cannot write (a control character) is the instance's fault: 502, no crash.
+    const bad = await get(url, rig.port, '/badheader');
+    expect([bad.status, bad.body]).toEqual([
+      502,
+      'The instance sent a response header that cannot be forwarded.\n',
+    ]);
 
     // The pool still serves after all that.
     expect((await get(url, rig.port, '/')).body).toBe('ok\n');
