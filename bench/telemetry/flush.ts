@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase } from '../../src/store/index.ts';
+import { MIGRATIONS, openDatabase } from '../../src/store/index.ts';
 import { SystemClock } from '../../src/shared/index.ts';
 import { RequestEntry, RequestLogTarget, Telemetry, type RequestFacts } from '../../src/telemetry/index.ts';
 
@@ -45,10 +45,31 @@ function report(name: string, fn: (start: number) => void): void {
 let n = 0;
 const db0 = openDatabase(join(dir, 'a.db'));
 const t = new Telemetry(db0, new SystemClock());
-report('LogStore flush (this tree)', (s) => {
-  for (let i = 0; i < batch; i++) t.logs.writeDeferred(new RequestEntry(target, facts(s + i), Date.now()));
+const viaStore = (s: number): void => {
+  for (let i = 0; i < batch; i++) t.logs.writeRequest(target, facts(s + i), Date.now());
   t.logs.flush();
-});
+};
+report('LogStore flush (packed)', viaStore);
+report('LogStore flush (packed) (2)', viaStore);
+// Before migration 603: every request entry a JSON row in log_entries (5 indexes, AUTOINCREMENT).
+const dbOld = openDatabase(
+  join(dir, 'old.db'),
+  MIGRATIONS.filter((m) => m.id < 603),
+);
+const oldInsert = dbOld.prepare(
+  'INSERT INTO log_entries (project, service, revision, ts, severity, log_name, entry, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+);
+const viaRows = (s: number): void => {
+  dbOld.transaction(() => {
+    for (let i = 0; i < batch; i++) {
+      const e = new RequestEntry(target, facts(s + i), Date.now());
+      const json = e.json(`x${s + i}`);
+      oldInsert.run('p', 'bench', target.revision, e.ts, 200, target.logName, json, json.length);
+    }
+  })();
+};
+report('log_entries JSON rows (before)', viaRows);
+report('log_entries JSON rows (2)', viaRows);
 report('json only', (s) => {
   for (let i = 0; i < batch; i++)
     n += new RequestEntry(target, facts(s + i), Date.now()).json(`x${i}`).length;

@@ -5,8 +5,13 @@ import { severityNumber, type LogEntry } from './entry.ts';
 import { matches, parseFilter } from './filter.ts';
 import { decodeToken, listPage } from './log-query.ts';
 import { LogRetention } from './retention.ts';
-import { batchInserter, packBatches, type PackItem } from './request-batches.ts';
-import { RequestEntry, type DeferredEntry } from './request-entry.ts';
+import { BatchBuilder, batchInserter, type BatchRow } from './request-batches.ts';
+import {
+  RequestEntry,
+  type DeferredEntry,
+  type RequestFacts,
+  type RequestLogTarget,
+} from './request-entry.ts';
 
 /** A deferred entry with the sequence number its insertId ends with. */
 interface Pending {
@@ -52,7 +57,10 @@ export class LogStore {
   private readonly idPrefix = uuid().replace(/-/g, '').slice(0, 10);
   private seq = 0;
   private insertStmt: ReturnType<Db['prepare']> | undefined;
-  private insertBatch: ((row: ReturnType<typeof packBatches>[number]) => void) | undefined;
+  private insertBatch: ((row: BatchRow) => void) | undefined;
+  /** Request entries since the last flush, packed as they come, per revision. */
+  private requests = new Map<RequestLogTarget, BatchBuilder>();
+  private requestCount = 0;
   private readonly retention: LogRetention;
   /** A background sweep in progress (its steps run between other events). */
   private sweeping: Promise<void> | undefined;
@@ -87,7 +95,7 @@ export class LogStore {
     },
   ): LogEntry | undefined {
     if (this.disposed) return undefined;
-    if (this.buffer.length >= this.opts.maxBuffered) {
+    if (this.buffer.length + this.requestCount >= this.opts.maxBuffered) {
       this.dropped++;
       return undefined;
     }
@@ -110,8 +118,9 @@ export class LogStore {
    * tails). Never blocks; returns false when the entry was dropped.
    */
   writeDeferred(e: DeferredEntry): boolean {
+    if (e instanceof RequestEntry) return this.writeRequest(e.target, e.facts, e.ts);
     if (this.disposed) return false;
-    if (this.buffer.length >= this.opts.maxBuffered) {
+    if (this.buffer.length + this.requestCount >= this.opts.maxBuffered) {
       this.dropped++;
       return false;
     }
@@ -123,6 +132,30 @@ export class LogStore {
     return true;
   }
 
+  /**
+   * A request log entry (Cloud Run's run.googleapis.com/requests) for a finished request: its facts
+   * go straight into the revision's packed batch. Never blocks; false when dropped.
+   */
+  writeRequest(target: RequestLogTarget, facts: RequestFacts, ts: number): boolean {
+    if (this.disposed) return false;
+    if (this.buffer.length + this.requestCount >= this.opts.maxBuffered) {
+      this.dropped++;
+      return false;
+    }
+    const seq = this.seq++;
+    let b = this.requests.get(target);
+    if (!b) this.requests.set(target, (b = new BatchBuilder(target, ts)));
+    b.add(facts, ts, seq);
+    this.requestCount++;
+    this.armFlush();
+    if (this.events.listenerCount('entry') > 0)
+      this.events.emit(
+        'entry',
+        new RequestEntry(target, facts, ts).entry(`${this.idPrefix}${seq.toString(36)}`),
+      );
+    return true;
+  }
+
   private armFlush(): void {
     this.timer ??= this.clock.setTimeout(() => this.flush(), this.opts.flushIntervalMs);
   }
@@ -131,9 +164,12 @@ export class LogStore {
   flush(): void {
     if (this.timer) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.buffer.length === 0) return;
+    if (this.buffer.length === 0 && this.requestCount === 0) return;
     const batch = this.buffer;
+    const requests = this.requests;
     this.buffer = [];
+    this.requests = new Map();
+    this.requestCount = 0;
     const insert = (this.insertStmt ??= this.db.prepare(
       'INSERT INTO log_entries (project, service, revision, ts, severity, log_name, entry, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ));
@@ -147,18 +183,14 @@ export class LogStore {
           u.entries += entries;
         } else usage.set(revision, { bytes, entries });
       };
-      // Request entries are packed, one row per revision; the rest is one row per entry.
-      const requests: PackItem[] = [];
       for (const item of batch) {
-        if ('e' in item && item.e instanceof RequestEntry) {
-          requests.push({ e: item.e, seq: item.seq });
-          continue;
-        }
         const row = toRow(item, this.idPrefix);
         insert.run(...row);
         add(row[2], row[7], 1);
       }
-      for (const row of packBatches(requests)) {
+      // Request entries: one packed row per revision.
+      for (const b of requests.values()) {
+        const row = b.finish();
         insertBatch(row);
         add(row.revision, row.bytes, row.count);
       }

@@ -2,12 +2,6 @@ import type { Db } from '../store/index.ts';
 import { severityNumber, type LogEntry } from './entry.ts';
 import { RequestEntry, RequestLogTarget, type RequestFacts } from './request-entry.ts';
 
-/** A request entry from the buffer with the sequence number its insertId ends with. */
-export interface PackItem {
-  e: RequestEntry;
-  seq: number;
-}
-
 /**
  * One flushed batch of one revision's request logs, packed column by column (repeated strings
  * once): writing a request costs a few array pushes and a share of one JSON.stringify and one row.
@@ -46,67 +40,75 @@ export interface BatchRow {
 const severityOf = (status: number): number =>
   severityNumber(status >= 500 ? 'ERROR' : status >= 400 ? 'WARNING' : 'INFO');
 
-/** Packs buffered request entries into one row per revision. */
-export function packBatches(items: PackItem[]): BatchRow[] {
-  const byTarget = new Map<RequestLogTarget, PackItem[]>();
-  for (const it of items) {
-    const list = byTarget.get(it.e.target);
-    if (list) list.push(it);
-    else byTarget.set(it.e.target, [it]);
-  }
-  const rows: BatchRow[] = [];
-  for (const [target, list] of byTarget) rows.push(packOne(target, list));
-  return rows;
-}
+/**
+ * A revision's request entries since the last flush, kept as the packed columns themselves: a
+ * request adds numbers and one URL string to arrays (repeated strings become indexes), so nothing
+ * per request outlives it but those, and the flush has only to serialize.
+ */
+export class BatchBuilder {
+  private readonly strings = new Map<string | undefined, number>();
+  private readonly p: Packed;
+  private minTs: number;
+  private maxTs: number;
+  private maxStatus = 0;
+  count = 0;
 
-function packOne(target: RequestLogTarget, items: PackItem[]): BatchRow {
-  const strings = new Map<string | undefined, number>();
-  const str = (v: string | undefined): number => {
-    let i = strings.get(v);
-    if (i === undefined) strings.set(v, (i = strings.size));
+  constructor(
+    readonly target: RequestLogTarget,
+    t0: number,
+  ) {
+    this.p = { v: 1, t0, s: [], q: [], t: [], u: [], c: [], l: [], z: [], o: [] };
+    this.minTs = t0;
+    this.maxTs = t0;
+  }
+
+  private str(v: string | undefined): number {
+    let i = this.strings.get(v);
+    if (i === undefined) this.strings.set(v, (i = this.strings.size));
     return i;
-  };
-  const t0 = items[0]!.e.ts;
-  const p: Packed = { v: 1, t0, s: [], q: [], t: [], u: [], c: [], l: [], z: [], o: [] };
-  let minTs = t0;
-  let maxTs = t0;
-  let maxStatus = 0;
-  for (const { e, seq } of items) {
-    const f = e.facts;
-    const ts = e.ts;
-    if (ts < minTs) minTs = ts;
-    if (ts > maxTs) maxTs = ts;
-    if (f.status > maxStatus) maxStatus = f.status;
+  }
+
+  add(f: RequestFacts, ts: number, seq: number): void {
+    const p = this.p;
+    if (ts < this.minTs) this.minTs = ts;
+    if (ts > this.maxTs) this.maxTs = ts;
+    if (f.status > this.maxStatus) this.maxStatus = f.status;
     p.q.push(seq);
-    p.t.push(ts - t0);
+    p.t.push(ts - p.t0);
     p.u.push(f.url);
     p.c.push(f.status);
     p.l.push(f.latencyMs);
     p.z.push(f.requestSize, f.responseSize);
     p.o.push(
-      str(f.method),
-      str(f.userAgent),
-      str(f.remoteIp),
-      str(f.protocol),
-      str(f.trace),
-      str(f.instanceId),
+      this.str(f.method),
+      this.str(f.userAgent),
+      this.str(f.remoteIp),
+      this.str(f.protocol),
+      this.str(f.trace),
+      this.str(f.instanceId),
       f.waited ? 1 : 0,
     );
+    this.count++;
   }
-  p.s = [...strings.keys()].map((k) => k ?? null);
-  const data = JSON.stringify(p);
-  return {
-    project: target.project,
-    service: target.service,
-    revision: target.revision,
-    location: target.location,
-    minTs,
-    maxTs,
-    maxSeverity: severityOf(maxStatus),
-    count: items.length,
-    bytes: data.length,
-    data,
-  };
+
+  /** The row the flush writes. */
+  finish(): BatchRow {
+    this.p.s = [...this.strings.keys()].map((k) => k ?? null);
+    const data = JSON.stringify(this.p);
+    const t = this.target;
+    return {
+      project: t.project,
+      service: t.service,
+      revision: t.revision,
+      location: t.location,
+      minTs: this.minTs,
+      maxTs: this.maxTs,
+      maxSeverity: severityOf(this.maxStatus),
+      count: this.count,
+      bytes: data.length,
+      data,
+    };
+  }
 }
 
 /** One entry of a stored batch, with what orders it: (ts, batch id, index). */
@@ -149,7 +151,7 @@ export function unpackBatch(
           waited: p.o[o + 6] === 1,
         };
         const insertId = `${row.id_prefix}${p.q[i]!.toString(36)}`;
-        return JSON.parse(new RequestEntry(target, facts, ts).json(insertId)) as LogEntry;
+        return new RequestEntry(target, facts, ts).entry(insertId);
       },
     });
   }

@@ -1,5 +1,5 @@
 import type { RequestRecord } from '../model/index.ts';
-import { LOG_NAMES, type LogEntry, type Severity } from './entry.ts';
+import { LOG_NAMES, type HttpRequestLog, type LogEntry, type Severity } from './entry.ts';
 
 /** One finished ingress request, as serving reports it (the log entry has no use for timedOut). */
 export type RequestFacts = Omit<RequestRecord, 'timedOut'>;
@@ -44,6 +44,18 @@ export class RequestLogTarget {
       },
     };
     this.head = `"logName":${JSON.stringify(this.logName)},"resource":${JSON.stringify(resource)}`;
+  }
+
+  /** The entry's resource, a fresh object each time. */
+  resource(): LogEntry['resource'] {
+    const labels = {
+      project_id: this.project,
+      service_name: this.service,
+      revision_name: this.revision,
+      location: this.location,
+      configuration_name: this.service,
+    };
+    return { type: 'cloud_run_revision', labels };
   }
 }
 
@@ -102,5 +114,34 @@ export class RequestEntry implements DeferredEntry {
       `{${this.target.head},"severity":"${this.severity}","httpRequest":{${http}}${tr},"labels":{${labels}},` +
       `"timestamp":"${time}","insertId":${q(insertId)},"receiveTimestamp":"${time}"}`
     );
+  }
+
+  /** The same entry as json() gives, built as an object (what reads of stored batches use). */
+  entry(insertId: string): LogEntry {
+    const r = this.facts;
+    // Keys in json()'s order (latency after remoteIp), so both forms serialize alike.
+    const http = { requestMethod: r.method, requestUrl: r.url, status: r.status } as HttpRequestLog;
+    if (r.requestSize) http.requestSize = String(r.requestSize);
+    http.responseSize = String(r.responseSize);
+    if (r.userAgent) http.userAgent = r.userAgent;
+    http.remoteIp = r.remoteIp;
+    http.latency = `${(r.latencyMs / 1000).toFixed(6)}s`;
+    if (r.protocol) http.protocol = r.protocol;
+    const trace = traceId(r.trace);
+    const labels: Record<string, string> = {};
+    if (r.instanceId) labels.instanceId = r.instanceId;
+    if (r.waited) labels.coldStart = 'true';
+    const time = new Date(this.ts).toISOString();
+    return {
+      logName: this.target.logName,
+      resource: this.target.resource(),
+      severity: this.severity,
+      httpRequest: http,
+      ...(trace ? { trace: `projects/${this.target.project}/traces/${trace}` } : {}),
+      labels,
+      timestamp: time,
+      insertId,
+      receiveTimestamp: time,
+    };
   }
 }

@@ -10,7 +10,7 @@ import {
 } from './entry.ts';
 import { LogStore, type LogStoreOptions } from './log-store.ts';
 import { Metrics } from './metrics.ts';
-import { RequestEntry, type RequestFacts, type RequestLogTarget } from './request-entry.ts';
+import type { RequestFacts, RequestLogTarget } from './request-entry.ts';
 
 /** Logs and metrics for the whole platform; every subsystem writes through this one object. */
 export class Telemetry {
@@ -81,7 +81,7 @@ export class Telemetry {
 
   /** The request log line for a finished request: recorded now, formatted when the buffer is flushed. */
   requestLine(target: RequestLogTarget, facts: RequestFacts): void {
-    this.logs.writeDeferred(new RequestEntry(target, facts, this.clock.now()));
+    this.logs.writeRequest(target, facts, this.clock.now());
   }
 
   dispose(): void {

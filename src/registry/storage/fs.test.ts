@@ -1,4 +1,6 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -52,5 +54,31 @@ describe('FsBlobStore layout', () => {
     expect(await again.commit('r1', { algorithm: 'sha256', hex, digest: `sha256:${hex}` })).toEqual({
       size: 5,
     });
+  });
+
+  it('streams a large body (pausing for the disk), a tail behind a write in flight, one failing midway, one too long', async () => {
+    const s = await make();
+    const parts = Array.from({ length: 48 }, () => randomBytes(1 << 20));
+    const all = Buffer.concat(parts);
+    await s.createUpload('sb');
+    expect(await s.append('sb', 0, Readable.from(parts))).toBe(all.length);
+    // A tail smaller than one write, arriving while the write before it is still on disk.
+    const tail = [randomBytes(1 << 20), randomBytes(1000)];
+    await s.createUpload('tail');
+    expect(await s.append('tail', 0, Readable.from(tail))).toBe((1 << 20) + 1000);
+    expect(await s.uploadSize('tail')).toBe((1 << 20) + 1000);
+    const failing = Readable.from(
+      (async function* () {
+        yield randomBytes(1000);
+        throw new Error('connection reset');
+      })(),
+    );
+    await expect(s.append('sb', all.length, failing)).rejects.toThrow('connection reset');
+    const long = Readable.from([randomBytes(30)]);
+    await expect(s.append('sb', all.length, long, 20)).rejects.toMatchObject({ reason: 'SIZE_INVALID' });
+    expect(await s.uploadSize('sb')).toBe(all.length);
+    const hex = createHash('sha256').update(all).digest('hex');
+    await s.commit('sb', { algorithm: 'sha256', hex, digest: `sha256:${hex}` });
+    expect(readFileSync(join(s.root, 'blobs', 'sha256', hex.slice(0, 2), hex)).equals(all)).toBe(true);
   });
 });

@@ -148,7 +148,9 @@ export class FsBlobStore implements BlobStore {
         this.hashes.digest(id, size, digest.algorithm) ??
         (await hashFile(fh, digest.algorithm, size)).digest('hex');
       verifyDigest(digest, hex);
-      await fh.sync();
+      // The data and the metadata needed to read it (size, block map); the rename is made durable by
+      // the directory's fsync in place().
+      await fh.datasync();
     } finally {
       await fh.close();
     }

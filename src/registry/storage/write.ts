@@ -43,7 +43,13 @@ export async function writeStream(
   } finally {
     await w.settle();
   }
-  return w.finish();
+  return checkEnd(await w.finish(), offset + received);
+}
+
+/** The hash covers exactly what was received: the file must end there too. */
+function checkEnd(end: number, expected: number): number {
+  if (end !== expected) throw new Error(`upload write ended at ${end}, expected ${expected}`);
+  return end;
 }
 
 /** Overlapping writer: at most one write on disk at a time, carrying everything pending. */
@@ -78,11 +84,15 @@ class Writer {
     await this.flush;
   }
 
-  /** Writes what is left; the new end of the file. */
+  /** Writes everything still pending (also when a write is in flight now); the new end of the file. */
   async finish(): Promise<number> {
-    if (this.error) throw this.error;
-    this.kick();
-    await this.settle();
+    for (;;) {
+      if (this.error) throw this.error;
+      if (this.writing) await this.writing;
+      else if (this.pendingBytes > 0) this.kick();
+      else break;
+    }
+    await this.flush;
     if (this.error) throw this.error;
     return this.pos;
   }
