@@ -32,6 +32,21 @@ const facts = (i: number): RequestFacts => ({
   waited: false,
   trace: undefined,
 });
+/** A request's fields as the lean and packed variants store them. */
+const columns = (f: RequestFacts): unknown[] => [
+  f.method,
+  f.url,
+  f.status,
+  f.requestSize,
+  f.responseSize,
+  f.userAgent,
+  f.remoteIp,
+  f.latencyMs,
+  f.protocol,
+  f.trace ?? null,
+  f.instanceId,
+  f.waited ? 1 : 0,
+];
 const cpu = (): number => {
   const u = process.cpuUsage();
   return u.user + u.system;
@@ -88,23 +103,7 @@ report('lean table, 1 index', (s) => {
   db1.transaction(() => {
     for (let i = 0; i < batch; i++) {
       const f = facts(s + i);
-      ins.run(
-        f.revision,
-        Date.now(),
-        200,
-        f.method,
-        f.url,
-        f.status,
-        f.requestSize,
-        f.responseSize,
-        f.userAgent,
-        f.remoteIp,
-        f.latencyMs,
-        f.protocol,
-        f.trace ?? null,
-        f.instanceId,
-        f.waited ? 1 : 0,
-      );
+      ins.run(f.revision, Date.now(), 200, ...columns(f));
     }
   })();
 });
@@ -117,22 +116,7 @@ const packRows = (s: number): void => {
   const out: unknown[] = [];
   for (let i = 0; i < batch; i++) {
     const f = facts(s + i);
-    out.push([
-      i,
-      Date.now(),
-      f.method,
-      f.url,
-      f.status,
-      f.requestSize,
-      f.responseSize,
-      f.userAgent,
-      f.remoteIp,
-      f.latencyMs,
-      f.protocol,
-      f.trace ?? null,
-      f.instanceId,
-      f.waited ? 1 : 0,
-    ]);
+    out.push([i, Date.now(), ...columns(f)]);
   }
   const data = JSON.stringify(out);
   bytes += data.length;

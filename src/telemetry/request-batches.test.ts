@@ -7,26 +7,12 @@ import { FakeClock } from '../shared/index.ts';
 import type { LogEntry } from './entry.ts';
 import { RequestEntry, RequestLogTarget, type RequestFacts } from './request-entry.ts';
 import { Telemetry } from './telemetry.ts';
+import { requestFacts } from './test-fixture.ts';
 
 const target = (revision: string, service = 'hello') =>
   new RequestLogTarget('p', service, revision, 'us-central1');
-const facts = (over: Partial<RequestFacts> = {}): RequestFacts => ({
-  revision: 'hello-1',
-  service: 'hello',
-  method: 'GET',
-  url: '/a?b="c"\n',
-  status: 200,
-  latencyMs: 12.345678,
-  responseSize: 3,
-  requestSize: 0,
-  protocol: 'HTTP/1.1',
-  userAgent: 'ua "quoted" \u2028',
-  remoteIp: '127.0.0.1',
-  instanceId: 'i-1',
-  waited: false,
-  trace: undefined,
-  ...over,
-});
+const facts = (over: Partial<RequestFacts> = {}): RequestFacts =>
+  requestFacts({ revision: 'hello-1', latencyMs: 12.345678, waited: false, trace: undefined, ...over });
 
 function setup(opts = {}, db: Db = openDatabase(':memory:')) {
   const clock = new FakeClock(Date.UTC(2026, 0, 1));

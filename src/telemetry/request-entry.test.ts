@@ -5,25 +5,11 @@ import type { LogEntry } from './entry.ts';
 import { ServingHooks } from './hooks.ts';
 import { RequestLogTarget, type RequestFacts } from './request-entry.ts';
 import { Telemetry } from './telemetry.ts';
+import { requestFacts } from './test-fixture.ts';
 
 const spec = { project: 'p', service: 'hello', name: 'hello-00001-abc', region: 'us-central1' };
-const facts = (over: Partial<RequestFacts> = {}): RequestFacts => ({
-  revision: spec.name,
-  service: spec.service,
-  method: 'GET',
-  url: '/a?b="c"\n',
-  status: 200,
-  latencyMs: 12.5,
-  responseSize: 3,
-  requestSize: 0,
-  protocol: 'HTTP/1.1',
-  userAgent: 'ua "quoted" \u2028',
-  remoteIp: '127.0.0.1',
-  instanceId: 'i-1',
-  waited: true,
-  trace: '0af7651916cd43dd8448eb211c80319c/7;o=1',
-  ...over,
-});
+const facts = (over: Partial<RequestFacts> = {}): RequestFacts =>
+  requestFacts({ revision: spec.name, service: spec.service, ...over });
 
 function setup() {
   const clock = new FakeClock(Date.UTC(2026, 0, 1));
