@@ -82,6 +82,30 @@ describe('UpstreamPool', () => {
     pool.destroy();
   });
 
+  it('reads the next response on a connection its last exchange paused as the response completed', async () => {
+    const up = await serve((n, s) => s.write(`HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-N: ${n}\r\n\r\nok`));
+    const pool = new UpstreamPool(() => up.port, 8);
+    // Client backpressure on the last body piece: the exchange pauses the connection and, being
+    // finished, never resumes it.
+    const conn = pool.take();
+    const first = new Recorder();
+    first.onBody = (chunk: Buffer): void => {
+      first.body += chunk.toString();
+      conn.pause();
+    };
+    conn.send(first, 'GET / HTTP/1.1\r\nhost: x\r\n\r\n', false, false);
+    await first.done;
+    const second = await Promise.race([
+      exchange(pool),
+      tick()
+        .then(tick)
+        .then(() => undefined),
+    ]);
+    expect(second?.body).toBe('ok');
+    expect(up.conns()).toBe(1);
+    pool.destroy();
+  });
+
   it('opens a new connection after Connection: close or a body delimited by close', async () => {
     const up = await serve((n, s) => {
       if (n % 2 === 0) s.write('HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\na');

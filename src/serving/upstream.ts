@@ -89,9 +89,13 @@ export class UpstreamConn implements ResponseSink {
     this.ex = undefined;
     // A response before the whole request body went out leaves the connection mid-request.
     if (!this.parser.keepAlive || this.bodyPending) this.dirty = true;
-    // Back into the pool before the exchange ends, so its next request can take this socket.
-    if (!this.dirty && !this.closed) this.pool.park(this);
-    else {
+    // Back into the pool before the exchange ends, so its next request can take this socket. Reading
+    // goes on: the exchange may have paused it (client backpressure) in the buffer that completed the
+    // response, and its resume would never come, leaving the next request's response unread.
+    if (!this.dirty && !this.closed) {
+      this.socket.resume();
+      this.pool.park(this);
+    } else {
       this.pool.forget(this);
       this.socket.destroy();
     }
