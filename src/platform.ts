@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -48,6 +48,7 @@ import {
   createLogger,
   listen,
   uuid,
+  type ClosableServer,
   type Clock,
   type Logger,
 } from './shared/index.ts';
@@ -244,8 +245,7 @@ export class Platform {
     await this.startEngine();
     const { bind, ports } = this.config;
     const api = createApiServer(this.routeModules(), this.logger, (req) => this.consoleSessions.apply(req));
-    const ingress = createServer(this.serving.handleRequest);
-    ingress.on('upgrade', this.serving.handleUpgrade);
+    const ingress = this.serving.createIngressServer();
     await this.blobStore.init();
     const registry = createServer(this.registryHandler());
     // Disposed after the ingress listener has closed: instances drain once no request can arrive.
@@ -314,7 +314,7 @@ export class Platform {
     if (removed > 0) this.logger.info({ removed }, 'removed containers left by a previous run');
   }
 
-  private async serve(server: Server, host: string, port: number): Promise<AddressInfo> {
+  private async serve(server: ClosableServer, host: string, port: number): Promise<AddressInfo> {
     const addr = await listen(server, host, port);
     this.stack.push(() => closeServer(server));
     return addr;

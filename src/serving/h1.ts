@@ -261,7 +261,8 @@ export class ResponseParser {
   }
 }
 
-function trimOws(s: string, from: number): string {
+/** `s` from `from` without the optional whitespace (SP, HTAB) around a header value. */
+export function trimOws(s: string, from: number): string {
   let a = from;
   let b = s.length;
   while (a < b && (s.charCodeAt(a) === 32 || s.charCodeAt(a) === 9)) a++;

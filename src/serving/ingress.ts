@@ -1,12 +1,19 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { InvokeAuthorizer } from '../model/index.ts';
 import type { Clock, Logger } from '../shared/index.ts';
 import { stripSignature } from '../iam/index.ts';
 import { parseHost, type HostKey } from './hosts.ts';
 import { Deadlines } from './deadlines.ts';
+import { IngressServer } from './front.ts';
 import { takeInternalMarker } from './marker.ts';
-import { ProxyCall, sendError, type RequestHook } from './proxy.ts';
+import { NodeDownstream, sendError, type Downstream } from './downstream.ts';
+import { ProxyCall, type RequestHook } from './proxy.ts';
 import type { Revision } from './revision.ts';
 import { pickRevision, type CompiledRoute, type RouteTable } from './routes.ts';
 import { UpgradeCall, rejectUpgrade } from './upgrade.ts';
@@ -57,117 +64,115 @@ export class Ingress {
   }
 
   /**
-   * Finds the route for a request (`res` set) or an upgrade (`socket` set) and runs the invoke
-   * check; then proxies it, or rejects it with a status and a clear message. Plain arguments rather
-   * than callbacks: nothing is allocated per request on the way.
+   * Finds the route for a request (a Downstream) or an upgrade and runs the invoke check; then
+   * proxies it, or rejects it with a status and a clear message. Plain arguments rather than
+   * callbacks: nothing is allocated per request on the way.
    */
-  private admit(
-    req: IncomingMessage,
-    res: ServerResponse | undefined,
-    socket: Duplex | undefined,
-    head: Buffer | undefined,
-  ): void {
-    const marked = takeInternalMarker(req, this.marker);
-    const host = req.headers.host ?? '';
+  admit(c: Client): void {
+    const headers = c.headers;
+    const marked = takeInternalMarker(headers, this.marker);
+    const host = headers.host ?? '';
     const hk = this.hostKey(host);
     const route = hk ? this.o.routes.get(hk.key) : undefined;
     if (!hk || !route) {
       return this.reject(
-        req,
-        res,
-        socket,
+        c,
         404,
         `404 Not Found: no service answers at host "${host}". Service URLs look like ` +
           `http://SERVICE-PROJECT_NUMBER.REGION.${this.o.domain}:${this.o.port()}.`,
       );
     }
     const auth = this.o.invokeAuthorizer;
-    if (!auth) return this.route(route, hk.tag, req, res, socket, head);
-    auth(
-      { headers: req.headers, internal: marked || this.o.isInternal(req.socket.remoteAddress) },
-      route.auth,
-      route.audiences,
-    ).then(
+    if (!auth) return this.route(route, hk.tag, c);
+    auth({ headers, internal: marked || this.o.isInternal(c.remoteAddress) }, route.auth, route.audiences).then(
       (d) => {
-        if (!d.allow) return this.reject(req, res, socket, d.status, d.message);
-        if (!route.auth.invokerIamDisabled) unsignCredential(req);
-        this.route(route, hk.tag, req, res, socket, head);
+        if (!d.allow) return this.reject(c, d.status, d.message);
+        if (!route.auth.invokerIamDisabled) unsignCredential(headers);
+        this.route(route, hk.tag, c);
       },
       (e: unknown) => {
         this.o.logger.error({ err: e }, 'invoke authorizer failed');
-        this.reject(req, res, socket, 500, 'The invoker check failed.');
+        this.reject(c, 500, 'The invoker check failed.');
       },
     );
   }
 
-  private route(
-    route: CompiledRoute,
-    tag: string | undefined,
-    req: IncomingMessage,
-    res: ServerResponse | undefined,
-    socket: Duplex | undefined,
-    head: Buffer | undefined,
-  ): void {
+  private route(route: CompiledRoute, tag: string | undefined, c: Client): void {
     const name = pickRevision(route, tag, Math.random());
     if (name === undefined) {
       const message = tag
         ? `404 Not Found: no revision is tagged "${tag}".`
         : '404 Not Found: no revision serves traffic.';
-      return this.reject(req, res, socket, 404, message);
+      return this.reject(c, 404, message);
     }
     const rev = this.o.revision(name);
-    if (rev) return this.proxy(rev, req, res, socket, head);
-    const notReady = (): void =>
-      this.reject(req, res, socket, 503, `Revision ${name} is not ready to serve traffic.`);
+    if (rev) return this.proxy(rev, c);
+    const notReady = (): void => this.reject(c, 503, `Revision ${name} is not ready to serve traffic.`);
     // Being registered (a restart resuming it): wait for it as for a cold start.
     const pending = this.o.pending(name);
     if (!pending) return notReady();
-    pending.then((r) => this.proxy(r, req, res, socket, head), notReady);
+    pending.then((r) => this.proxy(r, c), notReady);
   }
 
-  private proxy(
-    rev: Revision,
-    req: IncomingMessage,
-    res: ServerResponse | undefined,
-    socket: Duplex | undefined,
-    head: Buffer | undefined,
-  ): void {
-    if (res) new ProxyCall(req, res, rev, this.o.clock, this.deadlines, this.o.onRequest).start();
-    else new UpgradeCall(req, socket!, head!, rev, this.o.clock).start();
+  private proxy(rev: Revision, c: Client): void {
+    if (c instanceof UpgradeRequest) new UpgradeCall(c.req, c.socket, c.head, rev, this.o.clock).start();
+    else new ProxyCall(c, rev, this.o.clock, this.deadlines, this.o.onRequest).start();
   }
 
-  private reject(
-    req: IncomingMessage,
-    res: ServerResponse | undefined,
-    socket: Duplex | undefined,
-    status: number,
-    message: string,
-  ): void {
-    if (!res) return rejectUpgrade(socket!, status, message);
-    if (status === 404 && req.url === '/healthz' && !this.hostKey(req.headers.host ?? '')) {
-      return sendError(res, 200, 'ok');
+  private reject(c: Client, status: number, message: string): void {
+    if (c instanceof UpgradeRequest) return rejectUpgrade(c.socket, status, message);
+    if (status === 404 && c.url === '/healthz' && !this.hostKey(c.headers.host ?? '')) {
+      return sendError(c, 200, 'ok');
     }
-    req.resume();
-    sendError(res, status, message);
+    sendError(c, status, message);
   }
 
-  /** The ingress listener's request handler. */
-  readonly handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    this.admit(req, res, undefined, undefined);
+  /** The ingress listener, not listening yet: its own for ordinary requests, Node's for the rest. */
+  createServer(): IngressServer {
+    const fallback = createServer(this.handleRequest);
+    fallback.on('upgrade', this.handleUpgrade);
+    return new IngressServer((d) => this.admit(d), fallback);
+  }
+
+  /** Node's HTTP server's request handler (what the ingress listener hands over). */
+  private readonly handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    this.admit(new NodeDownstream(req, res));
   };
 
-  /** The ingress listener's 'upgrade' handler (WebSocket). */
-  readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    this.admit(req, undefined, socket, head);
+  /** Node's HTTP server's 'upgrade' handler (WebSocket). */
+  private readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    this.admit(new UpgradeRequest(req, socket, head));
   };
 }
+
+/** An Upgrade request (WebSocket): the socket is relayed whole once an instance takes it. */
+class UpgradeRequest {
+  constructor(
+    readonly req: IncomingMessage,
+    readonly socket: Duplex,
+    readonly head: Buffer,
+  ) {}
+
+  get headers(): IncomingHttpHeaders {
+    return this.req.headers;
+  }
+
+  get url(): string {
+    return this.req.url ?? '/';
+  }
+
+  get remoteAddress(): string {
+    return this.req.socket.remoteAddress ?? '';
+  }
+}
+
+type Client = Downstream | UpgradeRequest;
 
 /**
  * The container sees the caller's token without its signature, so it can read the claims but never
  * replay it against tarmac: X-Serverless-Authorization when it carried the check, else Authorization.
  */
-function unsignCredential(req: IncomingMessage): void {
-  const h = req.headers;
+function unsignCredential(h: IncomingHttpHeaders): void {
   const xsa = h['x-serverless-authorization'];
   if (typeof xsa === 'string' && xsa.trim() !== '') h['x-serverless-authorization'] = stripSignature(xsa);
   else if (typeof h.authorization === 'string') h.authorization = stripSignature(h.authorization);

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { INTERNAL_MARKER_HEADER } from '../model/index.ts';
 
 /**
@@ -7,10 +7,10 @@ import { INTERNAL_MARKER_HEADER } from '../model/index.ts';
  * always deleted, matching or not, before the request goes anywhere, so the secret never reaches an
  * instance and a forged value is simply dropped.
  */
-export function takeInternalMarker(req: IncomingMessage, secret: Buffer | undefined): boolean {
-  const v = req.headers[INTERNAL_MARKER_HEADER];
+export function takeInternalMarker(headers: IncomingHttpHeaders, secret: Buffer | undefined): boolean {
+  const v = headers[INTERNAL_MARKER_HEADER];
   if (v === undefined) return false;
-  delete req.headers[INTERNAL_MARKER_HEADER];
+  delete headers[INTERNAL_MARKER_HEADER];
   if (!secret || typeof v !== 'string') return false;
   const got = Buffer.from(v);
   return got.length === secret.length && timingSafeEqual(got, secret);

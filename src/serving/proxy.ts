@@ -1,6 +1,6 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestRecord } from '../model/index.ts';
 import type { Clock, TimerHandle } from '../shared/index.ts';
+import { sendError, type Downstream, type DownstreamEvents } from './downstream.ts';
 import { upstreamHead } from './headers.ts';
 import type { Instance } from './instance.ts';
 import type { Deadlines, Expiring } from './deadlines.ts';
@@ -13,48 +13,13 @@ const RETRIES = 5;
 /** Only these are retried after a reset: a POST (say a scheduler job's) must run once. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
-/** Writes a short plain-text error unless the response already started; then cuts it. */
-export function sendError(res: ServerResponse, status: number, message: string): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const body = `${message}\n`;
-  res.writeHead(status, {
-    'content-type': 'text/plain; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
-    'x-tarmac-error': 'ingress',
-  });
-  res.end(body);
-}
-
-function bodiless(req: IncomingMessage): boolean {
-  const cl = req.headers['content-length'];
-  return req.headers['transfer-encoding'] === undefined && (cl === undefined || cl === '0');
+function bodiless(d: Downstream): boolean {
+  const cl = d.headers['content-length'];
+  return d.headers['transfer-encoding'] === undefined && (cl === undefined || cl === '0');
 }
 
 export type { RequestRecord };
 export type RequestHook = (r: RequestRecord) => void;
-
-/** The ProxyCall a request or response belongs to (module-level listeners find it through this). */
-const CALL = Symbol('proxyCall');
-type WithCall = { [CALL]?: ProxyCall };
-
-function onClientClose(this: ServerResponse): void {
-  (this as WithCall)[CALL]?.clientClosed();
-}
-
-function onClientDrain(this: ServerResponse): void {
-  (this as WithCall)[CALL]?.clientDrained();
-}
-
-function onRequestData(this: IncomingMessage, chunk: Buffer): void {
-  (this as WithCall)[CALL]?.requestData(chunk);
-}
-
-function onRequestEnd(this: IncomingMessage): void {
-  (this as WithCall)[CALL]?.requestEnd();
-}
 
 const CHUNKED = 'transfer-encoding: chunked\r\n';
 
@@ -64,7 +29,7 @@ const CHUNKED = 'transfer-encoding: chunked\r\n';
  * limit, and always returns its slot exactly once. Its listeners are module-level functions and its
  * upstream callbacks plain methods: nothing is allocated per request beyond this object.
  */
-export class ProxyCall implements Waiter, Exchange, Expiring {
+export class ProxyCall implements Waiter, Exchange, Expiring, DownstreamEvents {
   cancelled = false;
   timer: TimerHandle | undefined;
   /** True while waiting in the revision's queue. */
@@ -91,52 +56,49 @@ export class ProxyCall implements Waiter, Exchange, Expiring {
   private sentLength: string | undefined;
 
   constructor(
-    private readonly req: IncomingMessage,
-    private readonly res: ServerResponse,
+    private readonly d: Downstream,
     private readonly rev: Revision,
     private readonly clock: Clock,
     private readonly deadlines: Deadlines,
     private readonly onDone?: RequestHook,
   ) {
-    this.bodyless = bodiless(req);
-    this.chunked = !this.bodyless && req.headers['content-length'] === undefined;
+    this.bodyless = bodiless(d);
+    this.chunked = !this.bodyless && d.headers['content-length'] === undefined;
     this.startedAt = onDone ? performance.now() : 0;
-    (res as WithCall)[CALL] = this;
-    res.on('close', onClientClose);
+    d.attach(this);
   }
 
   /** Reports the finished request to the hook (called once, when the response closes). */
   private report(): void {
-    const req = this.req;
-    const h = req.headers;
+    const d = this.d;
+    const h = d.headers;
     const len = this.sentLength;
     const tc = h['x-cloud-trace-context'] ?? h.traceparent;
     const reqLen = h['content-length'];
     this.onDone?.({
       revision: this.rev.spec.name,
       service: this.rev.spec.service,
-      method: req.method ?? 'GET',
-      url: req.url ?? '/',
-      status: this.res.statusCode,
+      method: d.method,
+      url: d.url,
+      status: d.statusCode,
       latencyMs: performance.now() - this.startedAt,
       responseSize: len === undefined ? this.sentBytes : Number(len),
       userAgent: h['user-agent'],
-      remoteIp: req.socket.remoteAddress ?? '',
+      remoteIp: d.remoteAddress,
       instanceId: this.servedBy,
       waited: this.waited,
       trace: typeof tc === 'string' ? tc : undefined,
       requestSize: reqLen === undefined ? this.bodyBytes : Number(reqLen),
-      protocol: `HTTP/${req.httpVersion}`,
+      protocol: `HTTP/${d.httpVersion}`,
       timedOut: this.timedOut,
     });
   }
 
   start(): void {
-    const cl = this.req.headers['content-length'];
+    const cl = this.d.headers['content-length'];
     if (cl !== undefined && Number(cl) > MAX_BODY_BYTES) {
       this.finish();
-      this.req.resume();
-      sendError(this.res, 413, `Request body larger than ${MAX_BODY_BYTES / 1048576} MiB.`);
+      sendError(this.d, 413, `Request body larger than ${MAX_BODY_BYTES / 1048576} MiB.`);
       return;
     }
     this.deadline = this.deadlines.add(this, this.rev.spec.timeoutSeconds * 1000);
@@ -167,29 +129,20 @@ export class ProxyCall implements Waiter, Exchange, Expiring {
     this.inst = inst;
     this.servedBy = inst.id;
     this.attempts++;
-    const req = this.req;
-    const head = upstreamHead(
-      req.method ?? 'GET',
-      req.url ?? '/',
-      req.headers,
-      req.socket.remoteAddress ?? '',
-      this.chunked ? CHUNKED : '',
-    );
+    const d = this.d;
+    const head = upstreamHead(d.method, d.url, d.headers, d.remoteAddress, this.chunked ? CHUNKED : '');
     const conn = inst.pool.take();
     this.conn = conn;
-    conn.send(this, head, req.method === 'HEAD', !this.bodyless);
-    if (this.bodyless) return;
+    conn.send(this, head, d.method === 'HEAD', !this.bodyless);
     // Only bodiless requests are retried, so a body is only ever sent once.
-    (req as WithCall)[CALL] = this;
-    req.on('data', onRequestData);
-    req.on('end', onRequestEnd);
+    if (!this.bodyless) d.readBody();
   }
 
   fail(status: number, message: string): void {
     this.inQueue = false;
     if (this.finished) return;
     this.finish();
-    sendError(this.res, status, message);
+    sendError(this.d, status, message);
   }
 
   /** A piece of the client's request body. */
@@ -216,7 +169,7 @@ export class ProxyCall implements Waiter, Exchange, Expiring {
       ok = conn.write('\r\n');
       conn.socket.uncork();
     } else ok = conn.write(chunk);
-    if (!ok) this.req.pause();
+    if (!ok) this.d.pauseBody();
   }
 
   requestEnd(): void {
@@ -228,24 +181,18 @@ export class ProxyCall implements Waiter, Exchange, Expiring {
 
   /** Stops forwarding the request body; what is left of it is read and dropped. */
   private stopBody(): void {
-    const req = this.req;
-    (req as WithCall)[CALL] = undefined;
-    req.removeListener('data', onRequestData);
-    req.removeListener('end', onRequestEnd);
-    req.resume();
+    this.d.dropBody();
   }
 
   onUpstreamDrain(): void {
-    if (!this.finished) this.req.resume();
+    if (!this.finished) this.d.resumeBody();
   }
 
   onHead(status: number, reason: string, headers: string[], contentLength: string | undefined): void {
     if (this.finished) return;
     this.sentLength = contentLength;
-    try {
-      this.res.writeHead(status, reason, headers);
-    } catch {
-      // A header Node refuses to write (a control character, a bad name): the instance's fault.
+    if (!this.d.writeHead(status, reason, headers, contentLength)) {
+      // A header that cannot be forwarded (a control character, a bad name): the instance's fault.
       this.conn?.abort();
       this.conn = undefined;
       this.releaseSlot();
@@ -261,13 +208,10 @@ export class ProxyCall implements Waiter, Exchange, Expiring {
     if (last) {
       // The whole body is here: one end() instead of write() then end(); onComplete follows.
       this.finish();
-      this.res.end(chunk);
+      this.d.end(chunk);
       return;
     }
-    if (!this.res.write(chunk)) {
-      this.conn?.pause();
-      this.res.once('drain', onClientDrain);
-    }
+    if (!this.d.write(chunk)) this.conn?.pause();
   }
 
   clientDrained(): void {
@@ -280,7 +224,7 @@ export class ProxyCall implements Waiter, Exchange, Expiring {
     this.releaseSlot();
     if (this.finished) return;
     this.finish();
-    this.res.end();
+    this.d.end();
   }
 
   onUpstreamError(code: string): void {
@@ -290,12 +234,12 @@ export class ProxyCall implements Waiter, Exchange, Expiring {
     if (this.finished) return;
     if (this.responded) {
       this.finish();
-      this.res.destroy();
+      this.d.destroy();
       return;
     }
     // A reset before any response on a bodiless request is safe to retry (a stale keep-alive
     // socket, or an instance whose app had not quite started listening): a cold start never 502s.
-    const idempotent = IDEMPOTENT.has(this.req.method ?? '');
+    const idempotent = IDEMPOTENT.has(this.d.method);
     const retry = this.bodyless && idempotent && this.attempts <= RETRIES;
     if (!inst) return this.fail(502, 'The instance could not be reached.');
     if (!this.bodyless) this.stopBody();
@@ -330,7 +274,6 @@ export class ProxyCall implements Waiter, Exchange, Expiring {
 
   /** The client's response closed: finished, or the client went away. */
   clientClosed(): void {
-    (this.res as WithCall)[CALL] = undefined;
     if (this.onDone) this.report();
     if (this.finished) return;
     // The client went away: cancel the upstream request (or the wait) and free the slot.

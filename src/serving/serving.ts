@@ -10,6 +10,7 @@ import type { RevisionStats } from './observer.ts';
 import { Revision, type RevisionOptions } from './revision.ts';
 import { RouteTable } from './routes.ts';
 import { Ingress } from './ingress.ts';
+import type { IngressServer } from './front.ts';
 import type { ServingOptions } from './options.ts';
 
 export type { ServingOptions } from './options.ts';
@@ -265,14 +266,9 @@ export class Serving implements DataPlane {
     return this.addresses.has(a);
   }
 
-  /** The ingress listener's request handler. */
-  get handleRequest(): Ingress['handleRequest'] {
-    return this.ingress.handleRequest;
-  }
-
-  /** The ingress listener's 'upgrade' handler (WebSocket). */
-  get handleUpgrade(): Ingress['handleUpgrade'] {
-    return this.ingress.handleUpgrade;
+  /** The ingress listener, not listening yet (front.ts). */
+  createIngressServer(): IngressServer {
+    return this.ingress.createServer();
   }
 
   /** Drains every revision (in-flight requests finish, SIGTERM, 10 s grace) and stops watching. */

@@ -1,5 +1,5 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo, Server as NetServer } from 'node:net';
 import { TarmacError } from './errors.ts';
 
 export type Params = Record<string, string>;
@@ -121,8 +121,14 @@ export function sendText(
   res.end(text);
 }
 
+/** A listener that closes like Node's HTTP server (the ingress's own listener does too). */
+export type ClosableServer = NetServer & {
+  closeIdleConnections(): void;
+  closeAllConnections(): void;
+};
+
 /** Listens and resolves with the bound address (port 0 picks a free port). */
-export function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
+export function listen(server: NetServer, host: string, port: number): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     const onError = (e: Error): void => reject(e);
     server.once('error', onError);
@@ -134,7 +140,7 @@ export function listen(server: Server, host: string, port: number): Promise<Addr
 }
 
 /** Stops accepting, lets in-flight requests finish for up to `graceMs`, then closes what is left. */
-export async function closeServer(server: Server, graceMs = 10_000): Promise<void> {
+export async function closeServer(server: ClosableServer, graceMs = 10_000): Promise<void> {
   if (!server.listening) return;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();

@@ -1,4 +1,3 @@
-import { createServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,8 +74,7 @@ export async function startRig(opts: Partial<ServingOptions> = {}): Promise<Rig>
     targetUtilization: 0.6,
     ...opts,
   });
-  const server = createServer(serving.handleRequest);
-  server.on('upgrade', serving.handleUpgrade);
+  const server = serving.createIngressServer();
   const { port } = await listen(server, '127.0.0.1', 0);
   serving.start(port);
   const route = (service: string, routes: TrafficRoute[]): string => {

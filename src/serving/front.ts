@@ -1,0 +1,377 @@
+/**
+ * The ingress's own HTTP/1.1 listener. Node's HTTP server costs more CPU per proxied request than
+ * the proxying itself (request and response objects, header validation, stream events); here a
+ * request head is parsed from the socket's bytes (request-head.ts), the request is handed to the
+ * ingress as a Downstream, and the response head and body go out in as few writes as possible.
+ * Only ordinary requests are served here; anything else (request-head.ts says what) is handed to
+ * Node's HTTP server with the bytes read so far, for the rest of the connection's life.
+ */
+import { Server, type Socket } from 'node:net';
+import { STATUS_CODES, type IncomingHttpHeaders, type Server as HttpServer } from 'node:http';
+import type { Downstream, DownstreamEvents } from './downstream.ts';
+import { MAX_REQUEST_HEAD, parseRequestHead } from './request-head.ts';
+
+/** Idle keep-alive connections close after this long (as Node's server: 5 s, announced). */
+export const KEEP_ALIVE_MS = 5000;
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+const KEEP_ALIVE = `connection: keep-alive\r\nkeep-alive: timeout=${KEEP_ALIVE_MS / 1000}\r\n\r\n`;
+const CLOSE = 'connection: close\r\n\r\n';
+/** Bodies up to this size go out in the same write as what precedes them (one string). */
+const INLINE = 2048;
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
+const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
+
+let dateSecond = 0;
+let dateText = '';
+/** The Date header's value, made once a second. */
+function httpDate(): string {
+  const s = Math.floor(Date.now() / 1000);
+  if (s !== dateSecond) {
+    dateSecond = s;
+    dateText = new Date(s * 1000).toUTCString();
+  }
+  return dateText;
+}
+
+const enum Body {
+  /** Received pieces wait for readBody. */
+  Hold,
+  Deliver,
+  Drop,
+}
+
+/** One request on a FrontConn; inert once its response ended, so a late call cannot reach the next. */
+class FrontRequest implements Downstream {
+  statusCode = 0;
+  headersSent = false;
+  events: DownstreamEvents | undefined;
+  readonly httpVersion = '1.1';
+
+  constructor(
+    private readonly conn: FrontConn,
+    readonly method: string,
+    readonly url: string,
+    readonly headers: IncomingHttpHeaders,
+    readonly remoteAddress: string,
+  ) {}
+
+  private get live(): boolean {
+    return this.conn.current === this;
+  }
+
+  attach(events: DownstreamEvents): void {
+    this.events = events;
+  }
+
+  readBody(): void {
+    if (this.live) this.conn.setBody(Body.Deliver);
+  }
+
+  pauseBody(): void {
+    if (this.live) this.conn.pauseBody(true);
+  }
+
+  resumeBody(): void {
+    if (this.live) this.conn.pauseBody(false);
+  }
+
+  dropBody(): void {
+    if (this.live) this.conn.setBody(Body.Drop);
+  }
+
+  writeHead(status: number, reason: string, headers: string[], contentLength: string | undefined): boolean {
+    if (!this.live || this.headersSent) return false;
+    if (!this.conn.writeHead(status, reason, headers, contentLength)) return false;
+    this.statusCode = status;
+    this.headersSent = true;
+    return true;
+  }
+
+  write(chunk: Buffer): boolean {
+    return this.live ? this.conn.write(chunk) : true;
+  }
+
+  end(chunk?: Buffer): void {
+    if (this.live) this.conn.end(chunk);
+  }
+
+  destroy(): void {
+    if (this.live) this.conn.socket.destroy();
+  }
+}
+
+/** One client connection served by the front; requests on it one at a time, in order. */
+class FrontConn {
+  /** The request whose response is being made. */
+  current: FrontRequest | undefined;
+  /** Bytes received and not used yet: a partial head, or what follows the current request. */
+  private buf: Buffer | undefined;
+  /** Body bytes of the current request not received yet. */
+  private bodyLeft = 0;
+  private body = Body.Hold;
+  private held: Buffer[] = [];
+  private bodyPaused = false;
+  private bodyEnded = false;
+  /** Close once the current response ended. */
+  private closeAfter = false;
+  private noBody = false;
+  private chunked = false;
+  /** The response head, sent with the first body bytes. */
+  private head: string | undefined;
+  private wantDrain = false;
+  private reading = true;
+  private readonly remote: string;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly front: IngressServer,
+  ) {
+    this.remote = socket.remoteAddress ?? '';
+    socket.setTimeout(KEEP_ALIVE_MS);
+    socket.on('data', (b: Buffer) => this.onData(b));
+    socket.on('end', () => this.onEnd());
+    socket.on('close', () => this.onClose());
+    socket.on('error', () => undefined);
+    socket.on('drain', () => this.onDrain());
+    socket.on('timeout', () => this.onTimeout());
+  }
+
+  /** No request in progress and no partial head (shutdown closes these at once). */
+  get idle(): boolean {
+    return !this.current && !this.buf;
+  }
+
+  private onData(b: Buffer): void {
+    if (this.bodyLeft > 0) {
+      const take = Math.min(this.bodyLeft, b.length);
+      this.bodyLeft -= take;
+      this.bodyPiece(take === b.length ? b : b.subarray(0, take));
+      if (take === b.length) return;
+      b = b.subarray(take);
+    }
+    if (this.closeAfter && !this.current) return; // closing: what follows is not read
+    this.buf = this.buf ? Buffer.concat([this.buf, b]) : b;
+    if (this.current) this.updateReading();
+    else this.next();
+  }
+
+  /** Parses and starts the next request from `buf`, or hands the connection to Node's server. */
+  private next(): void {
+    const buf = this.buf!;
+    const end = buf.indexOf(CRLFCRLF);
+    if (end < 0) {
+      if (buf.length > MAX_REQUEST_HEAD) this.handOff();
+      return;
+    }
+    const h = end <= MAX_REQUEST_HEAD ? parseRequestHead(buf.toString('latin1', 0, end)) : undefined;
+    if (!h) return this.handOff();
+    this.buf = end + 4 < buf.length ? buf.subarray(end + 4) : undefined;
+    this.bodyLeft = h.bodyLength;
+    this.body = Body.Hold;
+    this.bodyPaused = false;
+    this.bodyEnded = h.bodyLength === 0;
+    this.closeAfter = h.close || this.front.closing;
+    this.noBody = h.method === 'HEAD';
+    this.head = undefined;
+    const req = new FrontRequest(this, h.method, h.url, h.headers, this.remote);
+    this.current = req;
+    const rest = this.buf;
+    if (rest && this.bodyLeft > 0) {
+      const take = Math.min(this.bodyLeft, rest.length);
+      this.bodyLeft -= take;
+      this.buf = take < rest.length ? rest.subarray(take) : undefined;
+      this.bodyPiece(take === rest.length ? rest : rest.subarray(0, take));
+    }
+    this.updateReading();
+    this.front.admit(req);
+  }
+
+  /** Gives the socket and what was read of it to Node's HTTP server. */
+  private handOff(): void {
+    const s = this.socket;
+    const buf = this.buf;
+    this.buf = undefined;
+    this.front.forget(this);
+    for (const event of ['data', 'end', 'close', 'drain', 'timeout', 'error']) s.removeAllListeners(event);
+    s.setTimeout(0);
+    this.front.fallback.emit('connection', s);
+    // Node's server reads from the socket's handle from now on: the bytes read so far go first.
+    if (buf) s.emit('data', buf);
+    if (!this.reading) s.resume();
+  }
+
+  private bodyPiece(piece: Buffer): void {
+    if (this.body === Body.Drop) return;
+    if (this.body === Body.Deliver && !this.bodyPaused && this.held.length === 0) {
+      this.current?.events?.requestData(piece);
+    } else this.held.push(piece);
+    this.flushBody();
+  }
+
+  setBody(mode: Body): void {
+    this.body = mode;
+    if (mode === Body.Drop) this.held = [];
+    this.flushBody();
+  }
+
+  pauseBody(paused: boolean): void {
+    this.bodyPaused = paused;
+    this.flushBody();
+  }
+
+  /** Delivers held pieces and the body's end as far as the request takes them. */
+  private flushBody(): void {
+    if (this.body === Body.Deliver) {
+      while (!this.bodyPaused && this.held.length > 0) this.current?.events?.requestData(this.held.shift()!);
+      if (!this.bodyPaused && this.held.length === 0 && this.bodyLeft === 0 && !this.bodyEnded) {
+        this.bodyEnded = true;
+        this.current?.events?.requestEnd();
+      }
+    }
+    this.updateReading();
+  }
+
+  /** Reads while the current request takes its body and no next request waits in `buf`. */
+  private updateReading(): void {
+    const read = this.current
+      ? this.bodyLeft > 0 && !this.bodyPaused && this.held.length === 0 && !this.buf
+      : !this.buf || this.buf.length <= MAX_REQUEST_HEAD;
+    if (read === this.reading) return;
+    this.reading = read;
+    if (read) this.socket.resume();
+    else this.socket.pause();
+  }
+
+  writeHead(status: number, reason: string, headers: string[], contentLength: string | undefined): boolean {
+    this.noBody ||= status === 204 || status === 304;
+    this.chunked = !this.noBody && contentLength === undefined;
+    let head = `HTTP/1.1 ${status} ${reason || STATUS_CODES[status] || 'Unknown'}\r\n`;
+    let date = false;
+    for (let i = 0; i < headers.length; i += 2) {
+      const name = headers[i]!;
+      const value = headers[i + 1]!;
+      if (!TOKEN.test(name) || BAD_VALUE.test(value)) return false;
+      if (name.length === 4) date ||= name.toLowerCase() === 'date';
+      else if (name.length === 14 && this.chunked && name.toLowerCase() === 'content-length') continue;
+      head += `${name}: ${value}\r\n`;
+    }
+    if (!date) head += `date: ${httpDate()}\r\n`;
+    if (this.chunked) head += 'transfer-encoding: chunked\r\n';
+    // A body still arriving when the response is made: the connection closes after it.
+    if (this.bodyLeft > 0 || this.front.closing) this.closeAfter = true;
+    this.head = head + (this.closeAfter ? CLOSE : KEEP_ALIVE);
+    return true;
+  }
+
+  write(chunk: Buffer): boolean {
+    if (this.noBody || chunk.length === 0) return true;
+    const ok = this.chunked
+      ? this.send(`${chunk.length.toString(16)}\r\n`, chunk, '\r\n')
+      : this.send('', chunk, '');
+    if (!ok) this.wantDrain = true;
+    return ok;
+  }
+
+  end(chunk?: Buffer): void {
+    const body = this.noBody || !chunk || chunk.length === 0 ? undefined : chunk;
+    if (!this.chunked) this.send('', body, '');
+    else if (body) this.send(`${body.length.toString(16)}\r\n`, body, '\r\n0\r\n\r\n');
+    else this.send('', undefined, '0\r\n\r\n');
+    this.responseEnded();
+  }
+
+  /** Writes the pending head, then `pre` + `chunk` + `post`, in one write when small. */
+  private send(pre: string, chunk: Buffer | undefined, post: string): boolean {
+    const s = this.socket;
+    let text = pre;
+    if (this.head !== undefined) {
+      text = this.head + pre;
+      this.head = undefined;
+    }
+    if (!chunk) return s.write(text + post, 'latin1');
+    if (chunk.length <= INLINE) return s.write(text + chunk.toString('latin1') + post, 'latin1');
+    s.cork();
+    if (text !== '') s.write(text, 'latin1');
+    let ok = s.write(chunk);
+    if (post !== '') ok = s.write(post, 'latin1');
+    s.uncork();
+    return ok;
+  }
+
+  private responseEnded(): void {
+    const req = this.current;
+    this.current = undefined;
+    this.wantDrain = false;
+    if (this.bodyLeft > 0 || this.held.length > 0) this.setBody(Body.Drop);
+    req?.events?.clientClosed();
+    if (this.closeAfter) {
+      this.buf = undefined;
+      this.socket.end();
+      return;
+    }
+    if (this.buf && this.bodyLeft === 0) this.next();
+    else this.updateReading();
+  }
+
+  private onDrain(): void {
+    if (!this.wantDrain) return;
+    this.wantDrain = false;
+    this.current?.events?.clientDrained();
+  }
+
+  private onEnd(): void {
+    // The client will send nothing more: answer the request in progress, then close.
+    if (!this.current) return void this.socket.destroy();
+    this.closeAfter = true;
+  }
+
+  private onTimeout(): void {
+    if (!this.current) this.socket.destroy();
+  }
+
+  private onClose(): void {
+    this.front.forget(this);
+    const req = this.current;
+    this.current = undefined;
+    req?.events?.clientClosed();
+  }
+}
+
+/**
+ * The ingress listener: serves ordinary requests itself and hands the rest to `fallback`, a Node
+ * HTTP server that never listens. Closes like Node's HTTP server (closeIdleConnections,
+ * closeAllConnections), covering both.
+ */
+export class IngressServer extends Server {
+  /** Stopping: every response closes its connection. */
+  closing = false;
+  private readonly conns = new Set<FrontConn>();
+
+  constructor(
+    readonly admit: (d: Downstream) => void,
+    readonly fallback: HttpServer,
+  ) {
+    super({ allowHalfOpen: true, noDelay: true });
+    // Node's server tracks connections (idle, header and request timeouts) once 'listening'.
+    fallback.emit('listening');
+    this.on('connection', (s: Socket) => this.conns.add(new FrontConn(s, this)));
+    this.on('close', () => fallback.close(() => undefined));
+  }
+
+  forget(c: FrontConn): void {
+    this.conns.delete(c);
+  }
+
+  closeIdleConnections(): void {
+    this.closing = true;
+    for (const c of this.conns) if (c.idle) c.socket.destroy();
+    this.fallback.closeIdleConnections();
+  }
+
+  closeAllConnections(): void {
+    this.closing = true;
+    for (const c of this.conns) c.socket.destroy();
+    this.fallback.closeAllConnections();
+  }
+}
