@@ -41,8 +41,12 @@ export interface Downstream {
    * body's length is known. False (nothing written) when a header cannot be forwarded.
    */
   writeHead(status: number, reason: string, headers: string[], contentLength: string | undefined): boolean;
-  /** False when the client cannot take more now: clientDrained follows. */
+  /**
+   * False when the client cannot take more now: clientDrained follows. `chunk` may be reused by the
+   * caller once this returns (the upstream's read buffer): it is written at once or copied.
+   */
   write(chunk: Buffer): boolean;
+  /** Ends the response, with a last chunk (as in `write`). */
   end(chunk?: Buffer): void;
   /** Cuts the connection (a response that cannot be completed). */
   destroy(): void;
@@ -145,13 +149,13 @@ export class NodeDownstream implements Downstream {
   }
 
   write(chunk: Buffer): boolean {
-    if (this.res.write(chunk)) return true;
+    if (this.res.write(Buffer.from(chunk))) return true;
     this.res.once('drain', onDrain);
     return false;
   }
 
   end(chunk?: Buffer): void {
-    if (chunk) this.res.end(chunk);
+    if (chunk) this.res.end(Buffer.from(chunk));
     else this.res.end();
   }
 

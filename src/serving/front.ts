@@ -8,11 +8,16 @@
  */
 import { Server, type Socket } from 'node:net';
 import { STATUS_CODES, type IncomingHttpHeaders, type Server as HttpServer } from 'node:http';
+import type { Clock, TimerHandle } from '../shared/index.ts';
 import type { Downstream, DownstreamEvents } from './downstream.ts';
 import { MAX_REQUEST_HEAD, parseRequestHead } from './request-head.ts';
 
 /** Idle keep-alive connections close after this long (as Node's server: 5 s, announced). */
 export const KEEP_ALIVE_MS = 5000;
+/** A request head must arrive whole within this long (as Node's server's headersTimeout). */
+const HEADERS_TIMEOUT_MS = 60_000;
+/** How often idle connections are looked for. */
+const SWEEP_MS = 1000;
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 const KEEP_ALIVE = `connection: keep-alive\r\nkeep-alive: timeout=${KEEP_ALIVE_MS / 1000}\r\n\r\n`;
 const CLOSE = 'connection: close\r\n\r\n';
@@ -122,19 +127,21 @@ class FrontConn {
   private wantDrain = false;
   private reading = true;
   private readonly remote: string;
+  /** When the connection last became idle, and when its partial head began (clock ms). */
+  private idleSince: number;
+  private headSince = 0;
 
   constructor(
     readonly socket: Socket,
     private readonly front: IngressServer,
   ) {
     this.remote = socket.remoteAddress ?? '';
-    socket.setTimeout(KEEP_ALIVE_MS);
+    this.idleSince = front.clock.now();
     socket.on('data', (b: Buffer) => this.onData(b));
     socket.on('end', () => this.onEnd());
     socket.on('close', () => this.onClose());
     socket.on('error', () => undefined);
     socket.on('drain', () => this.onDrain());
-    socket.on('timeout', () => this.onTimeout());
   }
 
   /** No request in progress and no partial head (shutdown closes these at once). */
@@ -151,7 +158,11 @@ class FrontConn {
       b = b.subarray(take);
     }
     if (this.closeAfter && !this.current) return; // closing: what follows is not read
-    this.buf = this.buf ? Buffer.concat([this.buf, b]) : b;
+    if (this.buf) this.buf = Buffer.concat([this.buf, b]);
+    else {
+      this.buf = b;
+      if (!this.current) this.headSince = this.front.clock.now();
+    }
     if (this.current) this.updateReading();
     else this.next();
   }
@@ -193,8 +204,7 @@ class FrontConn {
     const buf = this.buf;
     this.buf = undefined;
     this.front.forget(this);
-    for (const event of ['data', 'end', 'close', 'drain', 'timeout', 'error']) s.removeAllListeners(event);
-    s.setTimeout(0);
+    for (const event of ['data', 'end', 'close', 'drain', 'error']) s.removeAllListeners(event);
     this.front.fallback.emit('connection', s);
     // Node's server reads from the socket's handle from now on: the bytes read so far go first.
     if (buf) s.emit('data', buf);
@@ -281,7 +291,7 @@ class FrontConn {
     this.responseEnded();
   }
 
-  /** Writes the pending head, then `pre` + `chunk` + `post`, in one write when small. */
+  /** Writes the pending head, then `pre` + `chunk` + `post`, in one write when small; never keeps `chunk`. */
   private send(pre: string, chunk: Buffer | undefined, post: string): boolean {
     const s = this.socket;
     let text = pre;
@@ -293,7 +303,8 @@ class FrontConn {
     if (chunk.length <= INLINE) return s.write(text + chunk.toString('latin1') + post, 'latin1');
     s.cork();
     if (text !== '') s.write(text, 'latin1');
-    let ok = s.write(chunk);
+    // A copy: the socket may keep it queued, and `chunk` is the upstream's read buffer.
+    let ok = s.write(Buffer.from(chunk));
     if (post !== '') ok = s.write(post, 'latin1');
     s.uncork();
     return ok;
@@ -310,8 +321,11 @@ class FrontConn {
       this.socket.end();
       return;
     }
-    if (this.buf && this.bodyLeft === 0) this.next();
-    else this.updateReading();
+    this.idleSince = this.front.clock.now();
+    if (this.buf && this.bodyLeft === 0) {
+      this.headSince = this.idleSince;
+      this.next();
+    } else this.updateReading();
   }
 
   private onDrain(): void {
@@ -326,8 +340,12 @@ class FrontConn {
     this.closeAfter = true;
   }
 
-  private onTimeout(): void {
-    if (!this.current) this.socket.destroy();
+  /** Closes the connection when idle too long, or when its partial head is too slow. */
+  sweep(now: number): void {
+    if (this.current) return;
+    if (this.buf ? now - this.headSince > HEADERS_TIMEOUT_MS : now - this.idleSince > KEEP_ALIVE_MS) {
+      this.socket.destroy();
+    }
   }
 
   private onClose(): void {
@@ -347,17 +365,30 @@ export class IngressServer extends Server {
   /** Stopping: every response closes its connection. */
   closing = false;
   private readonly conns = new Set<FrontConn>();
+  private sweeper: TimerHandle | undefined;
 
   constructor(
     readonly admit: (d: Downstream) => void,
     readonly fallback: HttpServer,
+    readonly clock: Clock,
   ) {
     super({ allowHalfOpen: true, noDelay: true });
     // Node's server tracks connections (idle, header and request timeouts) once 'listening'.
     fallback.emit('listening');
-    this.on('connection', (s: Socket) => this.conns.add(new FrontConn(s, this)));
+    this.on('connection', (s: Socket) => {
+      this.conns.add(new FrontConn(s, this));
+      this.sweeper ??= clock.setTimeout(this.sweep, SWEEP_MS);
+    });
     this.on('close', () => fallback.close(() => undefined));
   }
+
+  /** Idle connections close (one timer for all, not one per socket refreshed on every read). */
+  private readonly sweep = (): void => {
+    this.sweeper = undefined;
+    const now = this.clock.now();
+    for (const c of this.conns) c.sweep(now);
+    if (this.conns.size > 0) this.sweeper = this.clock.setTimeout(this.sweep, SWEEP_MS);
+  };
 
   forget(c: FrontConn): void {
     this.conns.delete(c);

@@ -10,7 +10,10 @@ import { HOP_BY_HOP } from './headers.ts';
 export interface ResponseSink {
   /** `headers` is a flat [name, value, ...] list of the end-to-end headers, as received. */
   onHead(status: number, reason: string, headers: string[], contentLength: string | undefined): void;
-  /** `last`: the body ends with this chunk (Content-Length reached; onComplete follows at once). */
+  /**
+   * `last`: the body ends with this chunk (Content-Length reached; onComplete follows at once).
+   * `chunk` is valid during the call only (the connection's read buffer): keep a copy, if anything.
+   */
   onBody(chunk: Buffer, last: boolean): void;
   onComplete(): void;
 }

@@ -131,7 +131,7 @@ export class Ingress {
   createServer(): IngressServer {
     const fallback = createServer(this.handleRequest);
     fallback.on('upgrade', this.handleUpgrade);
-    return new IngressServer((d) => this.admit(d), fallback);
+    return new IngressServer((d) => this.admit(d), fallback, this.o.clock);
   }
 
   /** Node's HTTP server's request handler (what the ingress listener hands over). */

@@ -1,6 +1,9 @@
 import { connect, type Socket } from 'node:net';
 import { ResponseParser, type ResponseSink } from './h1.ts';
 
+/** Bytes read from an instance at a time (Node's stream default). */
+const READ_BUFFER = 64 * 1024;
+
 /**
  * The ingress's HTTP/1.1 client to one instance: a keep-alive pool of raw sockets, each carrying one
  * request at a time. The request head goes out as one string, the response is parsed by h1.ts and
@@ -24,15 +27,22 @@ export class UpstreamConn implements ResponseSink {
   private dirty = false;
   /** The request's body is still being written. */
   private bodyPending = false;
+  private paused = false;
 
   constructor(
     private readonly pool: UpstreamPool,
     port: number,
   ) {
     this.parser = new ResponseParser(this);
-    const s = connect({ host: '127.0.0.1', port, noDelay: true });
+    // Reads land in one buffer per connection, handed over without a stream in between: what is
+    // forwarded from it is written at once or copied (ResponseSink.onBody).
+    const buffer = Buffer.allocUnsafe(READ_BUFFER);
+    const callback = (n: number, b: Uint8Array): boolean => {
+      this.onData(n === b.length ? (b as Buffer) : (b as Buffer).subarray(0, n));
+      return true;
+    };
+    const s = connect({ host: '127.0.0.1', port, noDelay: true, onread: { buffer, callback } });
     this.socket = s;
-    s.on('data', (b: Buffer) => this.onData(b));
     s.on('end', () => this.onEof());
     s.on('error', (e: NodeJS.ErrnoException) => this.onFailure(e.code ?? 'ECONNRESET'));
     s.on('close', () => this.onFailure('ECONNRESET'));
@@ -61,10 +71,13 @@ export class UpstreamConn implements ResponseSink {
 
   /** Stops reading (response backpressure) or goes on. */
   pause(): void {
+    this.paused = true;
     this.socket.pause();
   }
 
   resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
     this.socket.resume();
   }
 
@@ -93,7 +106,7 @@ export class UpstreamConn implements ResponseSink {
     // goes on: the exchange may have paused it (client backpressure) in the buffer that completed the
     // response, and its resume would never come, leaving the next request's response unread.
     if (!this.dirty && !this.closed) {
-      this.socket.resume();
+      this.resume();
       this.pool.park(this);
     } else {
       this.pool.forget(this);
