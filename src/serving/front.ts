@@ -335,9 +335,8 @@ class FrontConn {
   }
 
   private onEnd(): void {
-    // The client will send nothing more: answer the request in progress, then close.
-    if (!this.current) return void this.socket.destroy();
-    this.closeAfter = true;
+    // The client went away (as Node's server takes it): a request in progress is cancelled.
+    this.socket.destroy();
   }
 
   /** Closes the connection when idle too long, or when its partial head is too slow. */
