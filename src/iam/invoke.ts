@@ -33,33 +33,14 @@ export function stripSignature(headerValue: string): string {
   );
 }
 
-/** Builds the ingress's invoker check from token verification and policy evaluation. */
+const ALLOW_ANONYMOUS: InvokeDecision = { allow: true, principal: ANONYMOUS };
+
+/**
+ * Builds the ingress's invoker check from token verification and policy evaluation. Synchronous
+ * unless a token has to be verified, so a public service's requests wait for no promise.
+ */
 export function createInvokeAuthorizer(tokens: TokenService, authn: Authn, authz: Authz): InvokeAuthorizer {
-  return async (req, route, audiences) => {
-    if (route.ingress === 'none') return deny(404, 'not found');
-    if (route.ingress === 'internal' && !req.internal) {
-      return deny(404, 'This service only accepts requests from inside tarmac (ingress: internal).');
-    }
-    if (route.invokerIamDisabled) return { allow: true, principal: ANONYMOUS };
-    const resource = `projects/${route.project}/locations/${route.region}/services/${route.service}`;
-    let principal: Principal = ANONYMOUS;
-    let token: string | undefined;
-    try {
-      token = bearerToken(invokerCredential(req.headers));
-      if (token !== undefined) {
-        const claims = await tokens.verifyId(token, [...audiences, CLI_CLIENT_ID]);
-        principal = authn.principalOfSubject(claims.sub);
-        // The CLI audience stands in for any service only for people, as gcloud's does on Cloud Run.
-        if (claims.aud === CLI_CLIENT_ID && !audiences.includes(CLI_CLIENT_ID) && principal.kind !== 'user') {
-          return deny(401, 'The request was not authorized to invoke this service.');
-        }
-      }
-    } catch (e) {
-      if (isTarmacError(e) && e.code === 'UNAUTHENTICATED') {
-        return deny(401, 'The request was not authorized to invoke this service.');
-      }
-      throw e;
-    }
+  const decide = (principal: Principal, token: string | undefined, resource: string): InvokeDecision => {
     if (authz.holds(principal, 'run.routes.invoke', resource)) return { allow: true, principal };
     if (token === undefined) {
       return deny(
@@ -71,5 +52,42 @@ export function createInvokeAuthorizer(tokens: TokenService, authn: Authn, authz
       403,
       `Your client does not have permission to get URL from this server (missing run.routes.invoke).`,
     );
+  };
+  const unauthorized = (e: unknown): InvokeDecision => {
+    if (isTarmacError(e) && e.code === 'UNAUTHENTICATED') {
+      return deny(401, 'The request was not authorized to invoke this service.');
+    }
+    throw e;
+  };
+  const verified = async (token: string, audiences: string[], resource: string): Promise<InvokeDecision> => {
+    let principal: Principal;
+    try {
+      const claims = await tokens.verifyId(token, [...audiences, CLI_CLIENT_ID]);
+      principal = authn.principalOfSubject(claims.sub);
+      // The CLI audience stands in for any service only for people, as gcloud's does on Cloud Run.
+      if (claims.aud === CLI_CLIENT_ID && !audiences.includes(CLI_CLIENT_ID) && principal.kind !== 'user') {
+        return deny(401, 'The request was not authorized to invoke this service.');
+      }
+    } catch (e) {
+      return unauthorized(e);
+    }
+    return decide(principal, token, resource);
+  };
+  return (req, route, audiences) => {
+    if (route.ingress === 'none') return deny(404, 'not found');
+    if (route.ingress === 'internal' && !req.internal) {
+      return deny(404, 'This service only accepts requests from inside tarmac (ingress: internal).');
+    }
+    if (route.invokerIamDisabled) return ALLOW_ANONYMOUS;
+    const resource = `projects/${route.project}/locations/${route.region}/services/${route.service}`;
+    let token: string | undefined;
+    try {
+      token = bearerToken(invokerCredential(req.headers));
+    } catch (e) {
+      return unauthorized(e);
+    }
+    return token === undefined
+      ? decide(ANONYMOUS, undefined, resource)
+      : verified(token, audiences, resource);
   };
 }

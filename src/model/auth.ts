@@ -32,12 +32,15 @@ export interface InvokeRequest {
 export type InvokeDecision =
   { allow: true; principal: Principal } | { allow: false; status: 401 | 403 | 404; message: string };
 
-/** Decides whether a request may reach a service; the ingress calls it before anything else. */
+/**
+ * Decides whether a request may reach a service; the ingress calls it before anything else. A
+ * decision that needs no token verification comes back at once, without a promise.
+ */
 export type InvokeAuthorizer = (
   req: InvokeRequest,
   route: { project: string; region: string; service: string; invokerIamDisabled: boolean; ingress: string },
   audiences: string[],
-) => Promise<InvokeDecision>;
+) => InvokeDecision | Promise<InvokeDecision>;
 
 /** Mints tokens for service accounts (scheduler, metadata server, IAM Credentials). */
 export interface TokenMinter {

@@ -1,11 +1,6 @@
-import {
-  createServer,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type ServerResponse,
-} from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { InvokeAuthorizer } from '../model/index.ts';
+import type { InvokeAuthorizer, InvokeDecision } from '../model/index.ts';
 import type { Clock, Logger } from '../shared/index.ts';
 import { stripSignature } from '../iam/index.ts';
 import { parseHost, type HostKey } from './hosts.ts';
@@ -84,17 +79,32 @@ export class Ingress {
     }
     const auth = this.o.invokeAuthorizer;
     if (!auth) return this.route(route, hk.tag, c);
-    auth({ headers, internal: marked || this.o.isInternal(c.remoteAddress) }, route.auth, route.audiences).then(
-      (d) => {
-        if (!d.allow) return this.reject(c, d.status, d.message);
-        if (!route.auth.invokerIamDisabled) unsignCredential(headers);
-        this.route(route, hk.tag, c);
-      },
-      (e: unknown) => {
-        this.o.logger.error({ err: e }, 'invoke authorizer failed');
-        this.reject(c, 500, 'The invoker check failed.');
-      },
+    let d: InvokeDecision | Promise<InvokeDecision>;
+    try {
+      d = auth(
+        { headers, internal: marked || this.o.isInternal(c.remoteAddress) },
+        route.auth,
+        route.audiences,
+      );
+    } catch (e) {
+      return this.authFailed(c, e);
+    }
+    if (!(d instanceof Promise)) return this.decided(d, route, hk.tag, c);
+    d.then(
+      (r) => this.decided(r, route, hk.tag, c),
+      (e: unknown) => this.authFailed(c, e),
     );
+  }
+
+  private decided(d: InvokeDecision, route: CompiledRoute, tag: string | undefined, c: Client): void {
+    if (!d.allow) return this.reject(c, d.status, d.message);
+    if (!route.auth.invokerIamDisabled) unsignCredential(c.headers);
+    this.route(route, tag, c);
+  }
+
+  private authFailed(c: Client, e: unknown): void {
+    this.o.logger.error({ err: e }, 'invoke authorizer failed');
+    this.reject(c, 500, 'The invoker check failed.');
   }
 
   private route(route: CompiledRoute, tag: string | undefined, c: Client): void {
