@@ -6,6 +6,7 @@ import { loadConfig, type ConfigInput } from '../src/config/index.ts';
 import { silentLogger } from '../src/shared/index.ts';
 import { startPlatform, type Platform, type PlatformOptions } from '../src/platform.ts';
 import { testEngineHost } from './engine.ts';
+import { trackTestImages } from './image-cleanup.ts';
 
 const live = new Set<Platform>();
 
@@ -48,9 +49,18 @@ export async function usePlatform(opts: UsePlatformOptions = {}): Promise<Platfo
     engine: opts.engine,
   });
   live.add(platform);
+  // Images pushed to, pulled from or built by this platform go with it (not with a FakeEngine).
+  const images = opts.engine
+    ? undefined
+    : await trackTestImages({
+        host: config.engine.host || testEngineHost(),
+        registryPort: platform.listeners.registry.port,
+        owner: platform.installationId,
+      });
   onTestFinished(async () => {
     await platform.dispose();
     live.delete(platform);
+    await images?.cleanup();
     if (!opts.keepHome && !opts.home) rmSync(home, { recursive: true, force: true });
   });
   return platform;

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliEnv } from '../cli/run-tarmac.ts';
 import { testEngine, testEngineHost } from '../engine.ts';
+import { trackTestImages, type ImageTracker } from '../image-cleanup.ts';
 import { Cli, TarmacServer, curl, freePorts, until, type CurlResult } from './tools.ts';
 
 /**
@@ -24,6 +24,7 @@ let ports: { ingress: number; api: number; registry: number };
 let runner: string;
 let invoker: string;
 let restartedAt = 0;
+let images: ImageTracker | undefined;
 
 const image = (): string => `gcr.io/${project}/hello`;
 const idToken = async (): Promise<string> =>
@@ -91,6 +92,11 @@ beforeAll(async () => {
   });
   server = new TarmacServer(env);
   await server.start();
+  images = await trackTestImages({
+    host: testEngineHost(),
+    registryPort: ports.registry,
+    owner: installationId(home),
+  });
   cli = new Cli(env, app);
   project = (await cli.ok(['config', 'get', 'project'])).trim();
   runner = `runner@${project}.iam.gserviceaccount.com`;
@@ -99,14 +105,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop();
-  // Images this installation built or pulled carry its owner label (set by the builder).
-  const owner = installationId(home);
-  const ids = execFileSync('podman', ['images', '-q', '--filter', `label=dev.tarmac.owner=${owner}`], {
-    encoding: 'utf8',
-  })
-    .split('\n')
-    .filter(Boolean);
-  if (ids.length > 0) execFileSync('podman', ['rmi', '-f', ...new Set(ids)], { stdio: 'ignore' });
+  await images?.cleanup();
   if (process.env.TARMAC_JOURNEY_TRANSCRIPT)
     writeFileSync(process.env.TARMAC_JOURNEY_TRANSCRIPT, cli.transcript.join('\n'));
   rmSync(home, { recursive: true, force: true });
