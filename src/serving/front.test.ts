@@ -3,7 +3,8 @@ import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock, SystemClock, type Clock } from '../shared/index.ts';
 import type { Downstream, DownstreamEvents } from './downstream.ts';
-import { IngressServer, KEEP_ALIVE_MS } from './front.ts';
+import { KEEP_ALIVE_MS } from './front-request.ts';
+import { IngressServer } from './front.ts';
 
 /** What a test's app does with a request the front parsed. */
 type App = (d: Downstream) => void;

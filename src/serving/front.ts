@@ -7,114 +7,35 @@
  * Node's HTTP server with the bytes read so far, for the rest of the connection's life.
  */
 import { Server, type Socket } from 'node:net';
-import { STATUS_CODES, type IncomingHttpHeaders, type Server as HttpServer } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
 import type { Clock, TimerHandle } from '../shared/index.ts';
-import type { Downstream, DownstreamEvents } from './downstream.ts';
+import type { Downstream } from './downstream.ts';
+import {
+  FrontRequest,
+  KEEP_ALIVE_MS,
+  responseHead,
+  type BodyMode,
+  type RequestOwner,
+} from './front-request.ts';
 import { MAX_REQUEST_HEAD, parseRequestHead } from './request-head.ts';
 
-/** Idle keep-alive connections close after this long (as Node's server: 5 s, announced). */
-export const KEEP_ALIVE_MS = 5000;
 /** A request head must arrive whole within this long (as Node's server's headersTimeout). */
 const HEADERS_TIMEOUT_MS = 60_000;
 /** How often idle connections are looked for. */
 const SWEEP_MS = 1000;
 const CRLFCRLF = Buffer.from('\r\n\r\n');
-const KEEP_ALIVE = `connection: keep-alive\r\nkeep-alive: timeout=${KEEP_ALIVE_MS / 1000}\r\n\r\n`;
-const CLOSE = 'connection: close\r\n\r\n';
 /** Bodies up to this size go out in the same write as what precedes them (one string). */
 const INLINE = 2048;
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// eslint-disable-next-line no-control-regex -- control characters are what it finds
-const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
-
-let dateSecond = 0;
-let dateText = '';
-/** The Date header's value, made once a second. */
-function httpDate(): string {
-  const s = Math.floor(Date.now() / 1000);
-  if (s !== dateSecond) {
-    dateSecond = s;
-    dateText = new Date(s * 1000).toUTCString();
-  }
-  return dateText;
-}
-
-const enum Body {
-  /** Received pieces wait for readBody. */
-  Hold,
-  Deliver,
-  Drop,
-}
-
-/** One request on a FrontConn; inert once its response ended, so a late call cannot reach the next. */
-class FrontRequest implements Downstream {
-  statusCode = 0;
-  headersSent = false;
-  events: DownstreamEvents | undefined;
-  readonly httpVersion = '1.1';
-
-  constructor(
-    private readonly conn: FrontConn,
-    readonly method: string,
-    readonly url: string,
-    readonly headers: IncomingHttpHeaders,
-    readonly remoteAddress: string,
-  ) {}
-
-  private get live(): boolean {
-    return this.conn.current === this;
-  }
-
-  attach(events: DownstreamEvents): void {
-    this.events = events;
-  }
-
-  readBody(): void {
-    if (this.live) this.conn.setBody(Body.Deliver);
-  }
-
-  pauseBody(): void {
-    if (this.live) this.conn.pauseBody(true);
-  }
-
-  resumeBody(): void {
-    if (this.live) this.conn.pauseBody(false);
-  }
-
-  dropBody(): void {
-    if (this.live) this.conn.setBody(Body.Drop);
-  }
-
-  writeHead(status: number, reason: string, headers: string[], contentLength: string | undefined): boolean {
-    if (!this.live || this.headersSent) return false;
-    if (!this.conn.writeHead(status, reason, headers, contentLength)) return false;
-    this.statusCode = status;
-    this.headersSent = true;
-    return true;
-  }
-
-  write(chunk: Buffer): boolean {
-    return this.live ? this.conn.write(chunk) : true;
-  }
-
-  end(chunk?: Buffer): void {
-    if (this.live) this.conn.end(chunk);
-  }
-
-  destroy(): void {
-    if (this.live) this.conn.socket.destroy();
-  }
-}
 
 /** One client connection served by the front; requests on it one at a time, in order. */
-class FrontConn {
+class FrontConn implements RequestOwner {
   /** The request whose response is being made. */
   current: FrontRequest | undefined;
   /** Bytes received and not used yet: a partial head, or what follows the current request. */
   private buf: Buffer | undefined;
   /** Body bytes of the current request not received yet. */
   private bodyLeft = 0;
-  private body = Body.Hold;
+  private body: BodyMode = 'hold';
   private held: Buffer[] = [];
   private bodyPaused = false;
   private bodyEnded = false;
@@ -179,7 +100,7 @@ class FrontConn {
     if (!h) return this.handOff();
     this.buf = end + 4 < buf.length ? buf.subarray(end + 4) : undefined;
     this.bodyLeft = h.bodyLength;
-    this.body = Body.Hold;
+    this.body = 'hold';
     this.bodyPaused = false;
     this.bodyEnded = h.bodyLength === 0;
     this.closeAfter = h.close || this.front.closing;
@@ -212,16 +133,16 @@ class FrontConn {
   }
 
   private bodyPiece(piece: Buffer): void {
-    if (this.body === Body.Drop) return;
-    if (this.body === Body.Deliver && !this.bodyPaused && this.held.length === 0) {
+    if (this.body === 'drop') return;
+    if (this.body === 'deliver' && !this.bodyPaused && this.held.length === 0) {
       this.current?.events?.requestData(piece);
     } else this.held.push(piece);
     this.flushBody();
   }
 
-  setBody(mode: Body): void {
+  setBody(mode: BodyMode): void {
     this.body = mode;
-    if (mode === Body.Drop) this.held = [];
+    if (mode === 'drop') this.held = [];
     this.flushBody();
   }
 
@@ -232,7 +153,7 @@ class FrontConn {
 
   /** Delivers held pieces and the body's end as far as the request takes them. */
   private flushBody(): void {
-    if (this.body === Body.Deliver) {
+    if (this.body === 'deliver') {
       while (!this.bodyPaused && this.held.length > 0) this.current?.events?.requestData(this.held.shift()!);
       if (!this.bodyPaused && this.held.length === 0 && this.bodyLeft === 0 && !this.bodyEnded) {
         this.bodyEnded = true;
@@ -255,22 +176,13 @@ class FrontConn {
 
   writeHead(status: number, reason: string, headers: string[], contentLength: string | undefined): boolean {
     this.noBody ||= status === 204 || status === 304;
-    this.chunked = !this.noBody && contentLength === undefined;
-    let head = `HTTP/1.1 ${status} ${reason || STATUS_CODES[status] || 'Unknown'}\r\n`;
-    let date = false;
-    for (let i = 0; i < headers.length; i += 2) {
-      const name = headers[i]!;
-      const value = headers[i + 1]!;
-      if (!TOKEN.test(name) || BAD_VALUE.test(value)) return false;
-      if (name.length === 4) date ||= name.toLowerCase() === 'date';
-      else if (name.length === 14 && this.chunked && name.toLowerCase() === 'content-length') continue;
-      head += `${name}: ${value}\r\n`;
-    }
-    if (!date) head += `date: ${httpDate()}\r\n`;
-    if (this.chunked) head += 'transfer-encoding: chunked\r\n';
+    const chunked = !this.noBody && contentLength === undefined;
     // A body still arriving when the response is made: the connection closes after it.
     if (this.bodyLeft > 0 || this.front.closing) this.closeAfter = true;
-    this.head = head + (this.closeAfter ? CLOSE : KEEP_ALIVE);
+    const head = responseHead(status, reason, headers, chunked, this.closeAfter);
+    if (head === undefined) return false;
+    this.chunked = chunked;
+    this.head = head;
     return true;
   }
 
@@ -314,7 +226,7 @@ class FrontConn {
     const req = this.current;
     this.current = undefined;
     this.wantDrain = false;
-    if (this.bodyLeft > 0 || this.held.length > 0) this.setBody(Body.Drop);
+    if (this.bodyLeft > 0 || this.held.length > 0) this.setBody('drop');
     req?.events?.clientClosed();
     if (this.closeAfter) {
       this.buf = undefined;
