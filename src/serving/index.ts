@@ -9,4 +9,4 @@ export {
 } from './autoscaler.ts';
 export { parseHost, serviceHost, serviceUrl } from './hosts.ts';
 export type { ServingObserver, RevisionStats } from './observer.ts';
-export { MAX_BODY_BYTES, type RequestHook, type RequestRecord } from './proxy.ts';
+export { MAX_BODY_BYTES, type RequestHook } from './proxy.ts';

@@ -18,7 +18,6 @@ function bodiless(d: Downstream): boolean {
   return d.headers['transfer-encoding'] === undefined && (cl === undefined || cl === '0');
 }
 
-export type { RequestRecord };
 export type RequestHook = (r: RequestRecord) => void;
 
 const CHUNKED = 'transfer-encoding: chunked\r\n';

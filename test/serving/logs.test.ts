@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RequestRecord } from '../../src/serving/index.ts';
+import type { RequestRecord } from '../../src/model/index.ts';
 import { get } from './client.ts';
 import { useServing } from './harness.ts';
 
