@@ -163,10 +163,12 @@ class FrontConn implements RequestOwner {
     this.updateReading();
   }
 
-  /** Reads while the current request takes its body and no next request waits in `buf`. */
+  /** Reads unless body pieces wait for the request, or a next request waits in `buf`. */
   private updateReading(): void {
+    // Not paused merely because a request is in progress: that would cost a pause and a resume
+    // per request; bytes of a next request that do come wait in `buf`, and then reading stops.
     const read = this.current
-      ? this.bodyLeft > 0 && !this.bodyPaused && this.held.length === 0 && !this.buf
+      ? !this.bodyPaused && this.held.length === 0 && !this.buf
       : !this.buf || this.buf.length <= MAX_REQUEST_HEAD;
     if (read === this.reading) return;
     this.reading = read;

@@ -66,10 +66,11 @@ function randomHex(bytes: number): string {
  */
 function newSpan(): { hex: string; dec: string } {
   const at = take(7);
-  const hi = pool.readUIntBE(at, 3) & 0x1fffff;
-  const lo = pool.readUInt32BE(at + 3);
-  const n = hi * 0x1_0000_0000 + lo || 1;
-  return { hex: n.toString(16).padStart(16, '0'), dec: String(n) };
+  pool[at] = pool[at]! & 0x1f;
+  if (pool.readUIntBE(at, 6) === 0 && pool[at + 6] === 0) pool[at + 6] = 1;
+  const n = pool.readUIntBE(at, 3) * 0x1_0000_0000 + pool.readUInt32BE(at + 3);
+  // The hex form from the bytes themselves (a 53-bit number's toString(16) is the slow double path).
+  return { hex: `00${pool.toString('hex', at, at + 7)}`, dec: String(n) };
 }
 
 /**
