@@ -94,6 +94,15 @@ describe('ingress front: the own HTTP/1.1 listener', () => {
     await until(() => c.got().includes('POST /c 10'), 'pipelined');
     expect(c.got().indexOf('GET /b 0')).toBeLessThan(c.got().indexOf('POST /c 10'));
     expect(responses(c.got())).toBe(3);
+    // A head arriving a few bytes at a time, its end split across pieces.
+    c.s.setNoDelay(true);
+    const dribbled = 'GET /d HTTP/1.1\r\nHost: h\r\nX-Test: slow\r\n\r\n';
+    for (let i = 0; i < dribbled.length; i += 3) {
+      c.s.write(dribbled.slice(i, i + 3));
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await until(() => c.got().includes('GET /d 0 slow'), 'dribbled head');
+    expect(responses(c.got())).toBe(4);
     c.s.destroy();
   });
 

@@ -51,6 +51,8 @@ class FrontConn implements RequestOwner {
   /** When the connection last became idle, and when its partial head began (clock ms). */
   private idleSince: number;
   private headSince = 0;
+  /** Where the search for the end of the head in `buf` goes on from. */
+  private scanned = 0;
 
   constructor(
     readonly socket: Socket,
@@ -82,6 +84,7 @@ class FrontConn implements RequestOwner {
     if (this.buf) this.buf = Buffer.concat([this.buf, b]);
     else {
       this.buf = b;
+      this.scanned = 0;
       if (!this.current) this.headSince = this.front.clock.now();
     }
     if (this.current) this.updateReading();
@@ -91,13 +94,16 @@ class FrontConn implements RequestOwner {
   /** Parses and starts the next request from `buf`, or hands the connection to Node's server. */
   private next(): void {
     const buf = this.buf!;
-    const end = buf.indexOf(CRLFCRLF);
+    // A head arriving in pieces is searched for its end from where the last search stopped.
+    const end = buf.indexOf(CRLFCRLF, this.scanned);
     if (end < 0) {
+      this.scanned = Math.max(0, buf.length - 3);
       if (buf.length > MAX_REQUEST_HEAD) this.handOff();
       return;
     }
     const h = end <= MAX_REQUEST_HEAD ? parseRequestHead(buf.toString('latin1', 0, end)) : undefined;
     if (!h) return this.handOff();
+    this.scanned = 0;
     this.buf = end + 4 < buf.length ? buf.subarray(end + 4) : undefined;
     this.bodyLeft = h.bodyLength;
     this.body = 'hold';
