@@ -130,10 +130,13 @@ export async function provisionPodman(
   rmSync(sock, { force: true });
   const log = openSync(join(dir, 'podman-service.log'), 'a');
   // Own process group: a Ctrl-C in the terminal must not stop the engine before tarmac drains.
+  // Started in its own directory: conmon leaves files in its working directory (an empty `oom`
+  // after a container's OOM kill), which must not land where the user ran tarmac.
   const child = spawn(
     probe.which('podman') ?? 'podman',
     ['system', 'service', '--time=0', `unix://${sock}`],
     {
+      cwd: dir,
       detached: true,
       stdio: ['ignore', log, log],
     },
