@@ -57,8 +57,16 @@ export function sendError(d: Downstream, status: number, message: string): void 
   if (d.headersSent) return d.destroy();
   d.dropBody();
   const body = Buffer.from(`${message}\n`);
-  const headers = ['content-type', 'text/plain; charset=utf-8', 'content-length', String(body.length)];
-  d.writeHead(status, '', [...headers, 'x-tarmac-error', 'ingress'], String(body.length));
+  const length = String(body.length);
+  const headers = [
+    'content-type',
+    'text/plain; charset=utf-8',
+    'content-length',
+    length,
+    'x-tarmac-error',
+    'ingress',
+  ];
+  d.writeHead(status, '', headers, length);
   d.end(body);
 }
 

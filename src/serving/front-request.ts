@@ -5,12 +5,12 @@
 import { STATUS_CODES, type IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Downstream, DownstreamEvents } from './downstream.ts';
+import { TOKEN } from './request-head.ts';
 
 /** Idle keep-alive connections close after this long (as Node's server: 5 s, announced). */
 export const KEEP_ALIVE_MS = 5000;
 const KEEP_ALIVE = `connection: keep-alive\r\nkeep-alive: timeout=${KEEP_ALIVE_MS / 1000}\r\n\r\n`;
 const CLOSE = 'connection: close\r\n\r\n';
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // eslint-disable-next-line no-control-regex -- control characters are what it finds
 const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
 

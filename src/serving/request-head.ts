@@ -25,7 +25,8 @@ export const MAX_REQUEST_HEAD = 16 * 1024;
 // eslint-disable-next-line no-control-regex -- control characters are what it finds
 const BAD_CHARS = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
 const REQUEST_LINE = /^([A-Z]{1,20}) ([\x21-\x7e]+) HTTP\/1\.1$/;
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** A header field name (RFC 9110 token). */
+export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const DIGITS = /^\d{1,15}$/;
 
 /** Parses a head (the bytes before CRLFCRLF, as latin1); undefined when Node's server must take it. */
