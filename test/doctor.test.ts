@@ -1,4 +1,5 @@
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runDoctor } from '../src/admin/index.ts';
 import { tempHome, usePlatform } from './harness.ts';
@@ -27,6 +28,22 @@ describe('tarmac doctor', () => {
       expect(engine.ok).toBe(false);
       expect(engine.fix).toMatch(/TARMAC_ENGINE_HOST/);
       expect(checks.find((c) => c.name === 'free disk')?.ok).toBe(true);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('with no engine running, starts Podman for its checks as tarmac serve would, and stops it after', async () => {
+    const home = tempHome();
+    try {
+      // No engine host: doctor looks where tarmac serve looks (a running system engine, if any, is used).
+      const checks = await runDoctor({ home });
+      expect(checks.filter((c) => !c.ok)).toEqual([]);
+      expect(checks.map((c) => c.name)).toEqual(expect.arrayContaining(['engine', 'memory limits']));
+      const engine = checks.find((c) => c.name === 'engine reachable')!;
+      if (engine.detail.includes(home)) expect(engine.detail).toMatch(/started by tarmac for these checks/);
+      expect(existsSync(join(home, 'engine', 'podman.pid'))).toBe(false);
+      expect(existsSync(join(home, 'engine', 'podman.sock'))).toBe(false);
     } finally {
       rmSync(home, { recursive: true, force: true });
     }

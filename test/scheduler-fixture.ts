@@ -4,6 +4,15 @@ import { BUSYBOX_IMAGE } from './busybox-image.ts';
 
 const REGION = 'us-central1';
 
+/**
+ * An hourly cron schedule at the minute `30 + offset` minutes from now: a job created with it on a
+ * platform with the real clock never fires by itself during a test (one that runs every five minutes
+ * fires whenever a test happens to span such a boundary). Whole-hour time zones keep the minute.
+ */
+export function quietSchedule(offset = 0): string {
+  return `${(new Date().getUTCMinutes() + 30 + offset) % 60} * * * *`;
+}
+
 /** An execution as the history lists it (the fields these tests read). */
 export interface Execution {
   httpStatusCode?: number;

@@ -5,6 +5,7 @@ import { Target } from '../src/scheduler/target.testkit.ts';
 import type { Platform } from '../src/platform.ts';
 import { apiCall as call, defaultProject, headersAs } from './auth.ts';
 import { usePlatform } from './harness.ts';
+import { quietSchedule } from './scheduler-fixture.ts';
 
 const ALICE = 'user:alice@example.com';
 
@@ -54,14 +55,14 @@ describe('scheduler REST API (cloudscheduler v1)', () => {
         (
           await call(p, 'POST', `/v1/${par}/jobs`, {
             name: `${par}/jobs/nightly`,
-            schedule: '* * * * *',
+            schedule: quietSchedule(),
             httpTarget: { uri: target.url },
           })
         ).json.error.status,
       ).toBe('ALREADY_EXISTS');
       await call(p, 'POST', `/v1/${par}/jobs`, {
         name: `${par}/jobs/second`,
-        schedule: '* * * * *',
+        schedule: quietSchedule(),
         httpTarget: { uri: target.url },
       });
       const page1 = await call(p, 'GET', `/v1/${par}/jobs?pageSize=1`);
@@ -70,18 +71,19 @@ describe('scheduler REST API (cloudscheduler v1)', () => {
       expect(page2.json.jobs.map((j: { name: string }) => j.name)).toEqual([`${par}/jobs/second`]);
       expect(page2.json.nextPageToken).toBeUndefined();
 
+      const patchedSchedule = quietSchedule(1);
       const patched = await call(
         p,
         'PATCH',
         `/v1/${par}/jobs/nightly?updateMask=schedule,retryConfig.retryCount,description`,
         {
-          schedule: '*/5 * * * *',
+          schedule: patchedSchedule,
           retryConfig: { retryCount: 2 },
         },
       );
       expect(patched.status).toBe(200);
       expect(patched.json).toMatchObject({
-        schedule: '*/5 * * * *',
+        schedule: patchedSchedule,
         timeZone: 'Europe/Berlin',
         retryConfig: { retryCount: 2, maxDoublings: 5 },
       });

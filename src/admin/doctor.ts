@@ -1,11 +1,14 @@
 import { existsSync, statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { loadConfig } from '../config/index.ts';
+import { loadConfig, type ParsedConfig } from '../config/index.ts';
 import { silentLogger } from '../shared/index.ts';
 import {
   baseImageStatus,
   connectEngine,
   type ContainerEngine,
+  missingPodmanPackages,
+  probeHost,
+  provisionBlocker,
   type EngineConnection,
 } from '../runtime/index.ts';
 import { splitArgs } from './engine.ts';
@@ -97,22 +100,63 @@ async function metadataPort80Check(): Promise<Check> {
   };
 }
 
+const ENGINE_FIX =
+  'run `tarmac serve` as root on Debian/Ubuntu to provision Podman, or start Docker/Podman and set TARMAC_ENGINE_HOST';
+
+/**
+ * The engine `tarmac serve` would use. A running one is checked as it is; with none running and
+ * provisioning allowed, Podman's service is started for the checks (as `tarmac serve` and
+ * `tarmac images bootstrap` start it) and stopped after them; Podman not installed yet is only
+ * reported, since installing packages is `tarmac serve`'s step, not a check's.
+ */
+async function reachEngine(config: ParsedConfig): Promise<{ check: Check; conn?: EngineConnection }> {
+  const name = 'engine reachable';
+  const failed = (e: unknown): { check: Check } => ({
+    check: { name, ok: false, detail: (e as Error).message.split('. Fix:')[0]!, fix: ENGINE_FIX },
+  });
+  try {
+    const conn = await connectEngine(
+      { ...config, engine: { ...config.engine, provision: false } },
+      silentLogger(),
+    );
+    return { check: { name, ok: true, detail: conn.host }, conn };
+  } catch (e) {
+    if (config.engine.host || !config.engine.provision) return failed(e);
+  }
+  const probe = probeHost();
+  const blocker = provisionBlocker(probe);
+  if (blocker) return failed(blocker);
+  const missing = missingPodmanPackages(probe);
+  if (missing.length > 0) {
+    return {
+      check: {
+        name,
+        ok: true,
+        warn: true,
+        detail: `no engine yet: tarmac serve installs ${missing.join(' ')} with apt-get and starts Podman`,
+        fix: 'run `tarmac serve` once (or `tarmac images bootstrap`), then `tarmac doctor` again',
+      },
+    };
+  }
+  try {
+    const conn = await connectEngine(config, silentLogger());
+    const detail = `${conn.host} (Podman service started by tarmac for these checks, as tarmac serve does)`;
+    return { check: { name, ok: true, detail }, conn };
+  } catch (e) {
+    return failed(e);
+  }
+}
+
 /** Runs every check; never throws for a failed check, only reports it. */
 export async function runDoctor(flags: Record<string, string>): Promise<Check[]> {
   const config = loadConfig({ flags });
   const checks: Check[] = [];
   let conn: EngineConnection | undefined;
   try {
-    conn = await connectEngine({ ...config, engine: { ...config.engine, provision: false } }, silentLogger());
-    checks.push({ name: 'engine reachable', ok: true, detail: conn.host });
-    checks.push(...(await engineChecks(conn.engine)));
-  } catch (e) {
-    checks.push({
-      name: 'engine reachable',
-      ok: false,
-      detail: (e as Error).message.split('. Fix:')[0]!,
-      fix: 'run `tarmac serve` as root on Debian/Ubuntu to provision Podman, or start Docker/Podman and set TARMAC_ENGINE_HOST',
-    });
+    const reached = await reachEngine(config);
+    checks.push(reached.check);
+    conn = reached.conn;
+    if (conn) checks.push(...(await engineChecks(conn.engine)));
   } finally {
     await conn?.dispose();
   }

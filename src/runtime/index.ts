@@ -20,3 +20,5 @@ export {
   type BootstrapOptions,
   type BootstrapResult,
 } from './bootstrap.ts';
+export { missingPodmanPackages, provisionBlocker } from './provision.ts';
+export { probeHost } from './host.ts';

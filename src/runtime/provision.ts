@@ -59,9 +59,14 @@ function run(cmd: string, args: string[], logger: Logger): void {
   logger.debug({ cmd, args }, 'ran');
 }
 
+/** The Podman packages not installed here (each package's command has its name). */
+export function missingPodmanPackages(probe: HostProbe): string[] {
+  return PODMAN_PACKAGES.filter((p) => !probe.which(p));
+}
+
 /** Installs the Podman packages with apt-get when any is missing, saying so on stderr. */
 export function installPodman(probe: HostProbe, logger: Logger): void {
-  const missing = PODMAN_PACKAGES.filter((p) => !probe.which(p === 'mmdebstrap' ? 'mmdebstrap' : p));
+  const missing = missingPodmanPackages(probe);
   if (missing.length === 0) return;
   process.stderr.write(`tarmac: no container engine found; installing ${missing.join(' ')} with apt-get\n`);
   run('apt-get', ['update', '-qq'], logger);

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Target } from '../../src/scheduler/target.testkit.ts';
 import { SystemClock } from '../../src/shared/index.ts';
 import { usePlatform } from '../harness.ts';
+import { quietSchedule } from '../scheduler-fixture.ts';
 import { cliEnv, runTarmac } from './run-tarmac.ts';
 
 describe('tarmac scheduler jobs (CLI against a running tarmac)', () => {
@@ -19,6 +20,8 @@ describe('tarmac scheduler jobs (CLI against a running tarmac)', () => {
           p.iam.projects.get(p.config.defaultProject),
           'cli-invoker',
         ).email;
+        const schedule = quietSchedule();
+        const later = quietSchedule(1).replace(/\* \* \* \*$/, '9 * * 1-5');
         const bodyFile = join(p.paths.home, 'body.json');
         writeFileSync(bodyFile, '{"from":"file"}');
         const created = await runTarmac(
@@ -28,7 +31,7 @@ describe('tarmac scheduler jobs (CLI against a running tarmac)', () => {
             'create',
             'http',
             'cli-job',
-            '--schedule=*/5 * * * *',
+            `--schedule=${schedule}`,
             `--uri=${target.url}/hook`,
             '--http-method=PUT',
             '--headers=X-A=1,X-B=2',
@@ -51,7 +54,7 @@ describe('tarmac scheduler jobs (CLI against a running tarmac)', () => {
         expect(created.code).toBe(0);
         expect(JSON.parse(created.stdout)).toMatchObject({
           name: `projects/${p.config.defaultProject}/locations/us-central1/jobs/cli-job`,
-          schedule: '*/5 * * * *',
+          schedule,
           timeZone: 'Europe/Berlin',
           attemptDeadline: '120s',
           retryConfig: {
@@ -81,7 +84,7 @@ describe('tarmac scheduler jobs (CLI against a running tarmac)', () => {
             'update',
             'http',
             'cli-job',
-            '--schedule=0 9 * * 1-5',
+            `--schedule=${later}`,
             '--remove-headers=X-A',
             '--clear-auth-token',
             '--format=json',
@@ -90,7 +93,7 @@ describe('tarmac scheduler jobs (CLI against a running tarmac)', () => {
         );
         expect(updated.code).toBe(0);
         const u = JSON.parse(updated.stdout) as { schedule: string; httpTarget: Record<string, unknown> };
-        expect(u.schedule).toBe('0 9 * * 1-5');
+        expect(u.schedule).toBe(later);
         expect(u.httpTarget.headers).toEqual({ 'X-B': '2' });
         expect(u.httpTarget.oidcToken).toBeUndefined();
         expect((await runTarmac(['scheduler', 'jobs', 'pause', 'cli-job'], env)).stderr).toContain('paused');
