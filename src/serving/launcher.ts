@@ -40,6 +40,8 @@ export interface LauncherDeps {
   byContainer: Map<string, Instance>;
   /** Teardowns in progress (stop with grace, then remove): shutdown waits for them, so no container is left. */
   teardowns?: Set<Promise<void>>;
+  /** ServingOptions.dialInNamespace. */
+  dialInNamespace?: boolean;
 }
 
 export const LABEL_REVISION = 'dev.tarmac.revision';
@@ -136,6 +138,15 @@ export async function launch(spec: RevisionRuntimeSpec, inst: Instance, deps: La
   const netns = await NetnsPorts.open(state.pid, inst.containerId);
   const t3 = deps.clock.now();
   await waitStartup(spec, inst, deps, netns);
+  // Where the namespace is visible, requests reach the app over its own loopback (NetnsDialer).
+  if (netns && state.pid && deps.dialInNamespace !== false) {
+    inst.pool.useDialer(state.pid, spec.containerPort, (reason) =>
+      deps.logger.warn(
+        { instance: inst.id, reason },
+        'cannot connect inside the instance network namespace; using its published port',
+      ),
+    );
+  }
   inst.timings = { createMs: t1 - t0, startMs: t2 - t1, inspectMs: t3 - t2, probeMs: deps.clock.now() - t3 };
 }
 

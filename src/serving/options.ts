@@ -35,6 +35,11 @@ export interface ServingOptions {
   onRequest?: RequestHook;
   /** Receives instance output and lifecycle facts (logs, metrics); keep it cheap. */
   observer?: ServingObserver;
+  /**
+   * Connect to instances inside their network namespace (NetnsDialer) where the engine's containers
+   * are visible on this host; false: always through the published port. Default true.
+   */
+  dialInNamespace?: boolean;
   /** Secret value of INTERNAL_MARKER_HEADER that makes a request internal traffic (see marker.ts). */
   internalMarker?: string;
 }

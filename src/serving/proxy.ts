@@ -162,11 +162,7 @@ export class ProxyCall implements Waiter, Exchange, Expiring, DownstreamEvents {
     let ok: boolean;
     if (this.chunked) {
       if (chunk.length === 0) return;
-      conn.socket.cork();
-      conn.write(`${chunk.length.toString(16)}\r\n`);
-      conn.write(chunk);
-      ok = conn.write('\r\n');
-      conn.socket.uncork();
+      ok = conn.writeChunk(chunk);
     } else ok = conn.write(chunk);
     if (!ok) this.d.pauseBody();
   }

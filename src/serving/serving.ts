@@ -103,6 +103,7 @@ export class Serving implements DataPlane {
         observer: this.o.observer,
         byContainer: this.byContainer,
         teardowns: this.teardowns,
+        dialInNamespace: this.o.dialInNamespace,
       };
     })().catch((e: unknown) => {
       this.deps = undefined;

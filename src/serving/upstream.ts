@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { ResponseParser, type ResponseSink } from './h1.ts';
+import { NetnsDialer } from './netns-dialer.ts';
 
 /** Bytes read from an instance at a time (Node's stream default). */
 const READ_BUFFER = 64 * 1024;
@@ -19,7 +20,7 @@ export interface Exchange extends ResponseSink {
 
 /** One upstream connection; lives across requests. */
 export class UpstreamConn implements ResponseSink {
-  readonly socket: Socket;
+  private sock: Socket | undefined;
   private readonly parser: ResponseParser;
   private ex: Exchange | undefined;
   private closed = false;
@@ -28,12 +29,19 @@ export class UpstreamConn implements ResponseSink {
   /** The request's body is still being written. */
   private bodyPending = false;
   private paused = false;
+  /** Opened inside the instance's network namespace (NetnsDialer), not on the published port. */
+  direct = false;
+  /** What was written before the socket came (a dialed connection is handed over a moment later). */
+  private queued: (string | Buffer)[] | undefined = [];
+  /** A write was refused while queued: the exchange waits for onUpstreamDrain. */
+  private owesDrain = false;
 
-  constructor(
-    private readonly pool: UpstreamPool,
-    port: number,
-  ) {
+  constructor(private readonly pool: UpstreamPool) {
     this.parser = new ResponseParser(this);
+  }
+
+  /** Connects to the instance's published port on the host loopback. */
+  connectPort(port: number): void {
     // Reads land in one buffer per connection, handed over without a stream in between: what is
     // forwarded from it is written at once or copied (ResponseSink.onBody).
     const buffer = Buffer.allocUnsafe(READ_BUFFER);
@@ -41,12 +49,39 @@ export class UpstreamConn implements ResponseSink {
       this.onData(n === b.length ? (b as Buffer) : (b as Buffer).subarray(0, n));
       return true;
     };
-    const s = connect({ host: '127.0.0.1', port, noDelay: true, onread: { buffer, callback } });
-    this.socket = s;
+    this.attach(connect({ host: '127.0.0.1', port, noDelay: true, onread: { buffer, callback } }), false);
+  }
+
+  /** Takes a connected socket the dialer handed over (a stream: handles passed between processes come so). */
+  adopt(s: Socket): void {
+    s.on('data', (b: Buffer) => this.onData(b));
+    this.attach(s, true);
+  }
+
+  private attach(s: Socket, direct: boolean): void {
+    this.sock = s;
+    this.direct = direct;
     s.on('end', () => this.onEof());
     s.on('error', (e: NodeJS.ErrnoException) => this.onFailure(e.code ?? 'ECONNRESET'));
     s.on('close', () => this.onFailure('ECONNRESET'));
     s.on('drain', () => this.ex?.onUpstreamDrain());
+    const queued = this.queued;
+    this.queued = undefined;
+    if (this.closed) {
+      s.destroy();
+      return;
+    }
+    if (this.paused) s.pause();
+    let ok = true;
+    if (queued && queued.length > 0) {
+      s.cork();
+      for (const q of queued) ok = typeof q === 'string' ? s.write(q, 'latin1') : s.write(q);
+      s.uncork();
+    }
+    if (ok && this.owesDrain) {
+      this.owesDrain = false;
+      this.ex?.onUpstreamDrain();
+    }
   }
 
   /**
@@ -57,7 +92,8 @@ export class UpstreamConn implements ResponseSink {
     this.ex = ex;
     this.bodyPending = hasBody;
     this.parser.expect(headRequest);
-    this.socket.write(head, 'latin1');
+    if (this.sock) this.sock.write(head, 'latin1');
+    else this.queued?.push(head);
   }
 
   /** The request body was written whole. */
@@ -66,27 +102,47 @@ export class UpstreamConn implements ResponseSink {
   }
 
   write(chunk: Buffer | string): boolean {
-    return this.socket.write(chunk);
+    if (this.sock) return this.sock.write(chunk);
+    // A copy: the caller may reuse its buffer once this returns.
+    this.queued?.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk));
+    this.owesDrain = true;
+    return false;
+  }
+
+  /** Writes one chunk of a chunked body (size line, data, CRLF) in one go. */
+  writeChunk(chunk: Buffer): boolean {
+    this.sock?.cork();
+    this.write(`${chunk.length.toString(16)}\r\n`);
+    this.write(chunk);
+    const ok = this.write('\r\n');
+    this.sock?.uncork();
+    return ok;
   }
 
   /** Stops reading (response backpressure) or goes on. */
   pause(): void {
     this.paused = true;
-    this.socket.pause();
+    this.sock?.pause();
   }
 
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
-    this.socket.resume();
+    this.sock?.resume();
   }
 
   /** Drops the connection and forgets its request (cancel, timeout). */
   abort(): void {
     this.ex = undefined;
     this.dirty = true;
-    this.socket.destroy();
+    this.destroy();
     this.pool.forget(this);
+  }
+
+  /** Closes the socket (now, or as soon as it comes). */
+  destroy(): void {
+    this.closed = true;
+    this.sock?.destroy();
   }
 
   onHead(status: number, reason: string, headers: string[], contentLength: string | undefined): void {
@@ -110,7 +166,7 @@ export class UpstreamConn implements ResponseSink {
       this.pool.park(this);
     } else {
       this.pool.forget(this);
-      this.socket.destroy();
+      this.destroy();
     }
     ex?.onComplete();
   }
@@ -119,7 +175,7 @@ export class UpstreamConn implements ResponseSink {
     if (!this.ex) {
       // Bytes nobody asked for: the connection is out of step.
       this.dirty = true;
-      this.socket.destroy();
+      this.destroy();
       return;
     }
     const used = this.parser.execute(b);
@@ -127,13 +183,13 @@ export class UpstreamConn implements ResponseSink {
       this.dirty = true;
       const ex = this.ex;
       this.ex = undefined;
-      this.socket.destroy();
+      this.destroy();
       ex?.onUpstreamError('EPROTO');
     } else if (used < b.length) {
       // Bytes past the response (say past its Content-Length): it was delivered; drop the socket.
       this.dirty = true;
       this.pool.forget(this);
-      this.socket.destroy();
+      this.destroy();
     }
   }
 
@@ -148,36 +204,70 @@ export class UpstreamConn implements ResponseSink {
     const ex = this.ex;
     if (!ex) return;
     this.ex = undefined;
-    this.socket.destroy();
+    this.destroy();
     ex.onUpstreamError(code);
   }
 }
 
-/** Keep-alive connections to one instance (most recently used first). */
+/**
+ * Keep-alive connections to one instance (most recently used first). Connections are only opened
+ * for a request that found none idle (an idle connection nobody asked for would hold a worker of a
+ * one-connection-at-a-time server such as gunicorn's sync workers). With a dialer whose helper runs,
+ * the new connection comes from inside the instance's network namespace a moment later (the request
+ * is queued on it meanwhile); otherwise, or if dialing fails, it goes to the published port, and the
+ * first such miss starts the helper for the requests after it. Published-port connections are
+ * closed instead of parked while the helper runs, so a keep-alive pool moves over as it is used.
+ */
 export class UpstreamPool {
   private readonly idle: UpstreamConn[] = [];
   private readonly all = new Set<UpstreamConn>();
+  /** Connections waiting for a socket from the dialer, in the order they asked. */
+  private readonly dialing: UpstreamConn[] = [];
   private destroyed = false;
+  private dialer: NetnsDialer | undefined;
 
   constructor(
     private readonly port: () => number,
     private readonly maxIdle: number,
   ) {}
 
+  /** Dials from inside the namespace of process `pid` (the instance is ready); the pool closes it. */
+  useDialer(pid: number, containerPort: number, onFailure?: (reason: string) => void): void {
+    if (this.destroyed) return;
+    this.dialer = new NetnsDialer(pid, containerPort, {
+      onSocket: (s) => this.delivered(s),
+      onMissed: () => this.redirect(),
+      onFailure: (reason) => {
+        this.redirect();
+        onFailure?.(reason);
+      },
+    });
+  }
+
   /** An idle connection, or a new one. */
   take(): UpstreamConn {
     const c = this.idle.pop();
     if (c) return c;
-    const conn = new UpstreamConn(this, this.port());
+    const conn = new UpstreamConn(this);
     this.all.add(conn);
+    const d = this.dialer;
+    if (d?.ready) {
+      this.dialing.push(conn);
+      d.request();
+    } else {
+      conn.connectPort(this.port());
+      d?.start();
+    }
     return conn;
   }
 
   /** A connection that finished its response cleanly. */
   park(c: UpstreamConn): void {
-    if (this.destroyed || this.idle.length >= this.maxIdle) {
+    // Once the dialer runs, published-port connections make way for dialed ones as they finish.
+    const replace = !c.direct && this.dialer?.ready === true;
+    if (this.destroyed || this.idle.length >= this.maxIdle || replace) {
       this.forget(c);
-      c.socket.destroy();
+      c.destroy();
       return;
     }
     this.idle.push(c);
@@ -187,17 +277,40 @@ export class UpstreamPool {
     if (!this.all.delete(c)) return;
     const i = this.idle.lastIndexOf(c);
     if (i >= 0) this.idle.splice(i, 1);
+    const j = this.dialing.indexOf(c);
+    if (j >= 0) this.dialing.splice(j, 1);
   }
 
   get size(): number {
     return this.all.size;
   }
 
+  /** Connections opened inside the instance's namespace, of `size`. */
+  get directCount(): number {
+    let n = 0;
+    for (const c of this.all) if (c.direct) n++;
+    return n;
+  }
+
   /** Closes every connection (the instance is going away). */
   destroy(): void {
     this.destroyed = true;
-    for (const c of [...this.all]) c.socket.destroy();
+    this.dialer?.close();
+    for (const c of [...this.all]) c.destroy();
     this.all.clear();
     this.idle.length = 0;
+    this.dialing.length = 0;
+  }
+
+  /** A socket the dialer connected: for the connection that waited longest (none: an aborted one's). */
+  private delivered(s: Socket): void {
+    const c = this.dialing.shift();
+    if (c && !this.destroyed) c.adopt(s);
+    else s.destroy();
+  }
+
+  /** The dialer cannot deliver: whoever waits connects to the published port instead. */
+  private redirect(): void {
+    for (const c of this.dialing.splice(0)) c.connectPort(this.port());
   }
 }

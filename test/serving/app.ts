@@ -9,6 +9,7 @@
  *   /cgi-bin/call    fetches the URL in QUERY_STRING from inside the container (service to service)
  *   /cgi-bin/echo    echoes the request body
  *   /cgi-bin/sse     five server-sent events, 300 ms apart
+ *   /cgi-bin/peer    the address the request came from (REMOTE_ADDR)
  *   /cgi-bin/one     holds a lock for QUERY_STRING seconds; answers "overlap" if another request held it
  */
 import type { ProbeSpec } from '../../src/model/index.ts';
@@ -32,6 +33,7 @@ const scripts: Record<string, string> = {
   call: 'wget -q -O - "$QUERY_STRING" 2>&1 || echo "call failed: $?"',
   echo: 'cat',
   one: 'if mkdir /tmp/busy 2>/dev/null; then sleep "${QUERY_STRING:-0.2}"; rmdir /tmp/busy; echo "one $HOSTNAME"; else echo overlap; fi',
+  peer: 'echo "$REMOTE_ADDR"',
   sse: 'for i in 1 2 3 4 5; do echo "data: $i"; echo; sleep 0.3; done',
 };
 
@@ -42,8 +44,11 @@ function cgi(name: string, body: string, contentType = 'text/plain', before = ':
   return `printf '%s\\n' '#!/bin/sh' ${q(before)} '${header}' ${q(body)} > ${file}; chmod +x ${file}`;
 }
 
-/** The shell program the test app runs (as `sh -c`), optionally after `delaySeconds`. */
-export function appScript(delaySeconds = 0): string {
+/**
+ * The shell program the test app runs (as `sh -c`), optionally after `delaySeconds`; `listen` is
+ * httpd's -p argument (the port on every address).
+ */
+export function appScript(delaySeconds = 0, listen = '"$PORT"'): string {
   const parts = ['mkdir -p /www/cgi-bin', 'echo ok > /www/index.html'];
   for (const [name, body] of Object.entries(scripts)) {
     // /sleep waits before its headers, so the ingress has nothing to send until it answers.
@@ -61,7 +66,7 @@ export function appScript(delaySeconds = 0): string {
   // sh stays PID 1 so SIGTERM ends the app at once (httpd as PID 1 would ignore it).
   parts.push(
     'echo "listening on $PORT"',
-    'httpd -f -p "$PORT" -h /www & trap "kill $!; echo stopping; exit 0" TERM',
+    `httpd -f -p ${listen} -h /www & trap "kill $!; echo stopping; exit 0" TERM`,
     `trap 'x=a; while :; do x="$x$x"; done' USR1`,
     'while :; do wait; done',
   );
