@@ -189,6 +189,16 @@ export class Fleet {
   }
 
   /** Instances by state (read on a metrics scrape). */
+  /** Open connections to the instances, and how many of them were dialed in their namespace. */
+  connections(): { total: number; dialed: number } {
+    const out = { total: 0, dialed: 0 };
+    for (const i of this.instances) {
+      out.total += i.pool.size;
+      out.dialed += i.pool.directCount;
+    }
+    return out;
+  }
+
   counts(): { starting: number; ready: number; draining: number } {
     const out = { starting: 0, ready: 0, draining: 0 };
     for (const i of this.instances) {

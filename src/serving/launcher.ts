@@ -268,6 +268,8 @@ async function stopAndRemove(inst: Instance, deps: LauncherDeps, graceSeconds: n
   inst.state = 'stopped';
   if (inst.tornDown) return;
   inst.tornDown = true;
+  // The dialer's helper holds the container's network namespace: it goes first.
+  inst.pool.stopDialing();
   try {
     if (inst.containerId) {
       await deps.engine.stop(inst.containerId, graceSeconds).catch(() => undefined);

@@ -214,6 +214,10 @@ export class Revision {
   }
 
   /** Instances by state (tests, the console). */
+  upstreamConnections(): { total: number; dialed: number } {
+    return this.fleet.connections();
+  }
+
   instanceCounts(): { starting: number; ready: number; draining: number } {
     return this.fleet.counts();
   }

@@ -292,6 +292,13 @@ export class UpstreamPool {
     return n;
   }
 
+  /** Stops the dialer (the instance is stopping); new connections use the published port. */
+  stopDialing(): void {
+    this.dialer?.close();
+    this.dialer = undefined;
+    this.redirect();
+  }
+
   /** Closes every connection (the instance is going away). */
   destroy(): void {
     this.destroyed = true;
