@@ -188,7 +188,6 @@ export class Fleet {
     await teardown(inst, this.deps, graceSeconds);
   }
 
-  /** Instances by state (read on a metrics scrape). */
   /** Open connections to the instances, and how many of them were dialed in their namespace. */
   connections(): { total: number; dialed: number } {
     const out = { total: 0, dialed: 0 };
@@ -198,6 +197,8 @@ export class Fleet {
     }
     return out;
   }
+
+  /** Instances by state (read on a metrics scrape). */
 
   counts(): { starting: number; ready: number; draining: number } {
     const out = { starting: 0, ready: 0, draining: 0 };

@@ -39,7 +39,7 @@ export class Instance {
   tornDown = false;
   /** Stops following the container's output once it is removed. */
   readonly logFollow = new AbortController();
-  /** Keep-alive connections to this instance's published port. */
+  /** Keep-alive connections to this instance (dialed inside its namespace, or to its published port). */
   readonly pool: UpstreamPool;
   private exitWaiters: (() => void)[] = [];
 

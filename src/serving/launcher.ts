@@ -138,8 +138,16 @@ export async function launch(spec: RevisionRuntimeSpec, inst: Instance, deps: La
   const netns = await NetnsPorts.open(state.pid, inst.containerId);
   const t3 = deps.clock.now();
   await waitStartup(spec, inst, deps, netns);
-  // Where the namespace is visible, requests reach the app over its own loopback (NetnsDialer).
-  if (netns && state.pid && deps.dialInNamespace !== false) {
+  // Where the namespace is visible and may be entered (root), requests reach the app over its own
+  // loopback (NetnsDialer), when it listens on every address (an app on 127.0.0.1 or on one
+  // address only is reached as before: through the published port, or not at all).
+  if (
+    netns &&
+    state.pid &&
+    deps.dialInNamespace !== false &&
+    process.getuid?.() === 0 &&
+    (await netns.listeningEverywhere(spec.containerPort))
+  ) {
     inst.pool.useDialer(state.pid, spec.containerPort, (reason) =>
       deps.logger.warn(
         { instance: inst.id, reason },

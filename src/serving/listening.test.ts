@@ -13,6 +13,19 @@ describe('hasListener', () => {
     expect(hasListener(TCP, ':0051')).toBe(false);
     expect(hasListener('header only\n', ':1F90')).toBe(false);
   });
+
+  it('tells a listener on every address from one on a single address', () => {
+    const one = TCP.replace('00000000:1F90 00000000:0000 0A', '6402000A:1F90 00000000:0000 0A');
+    expect(hasListener(TCP, ':1F90', true)).toBe(true);
+    expect(hasListener(one, ':1F90')).toBe(true);
+    expect(hasListener(one, ':1F90', true)).toBe(false);
+    const v6 = `  sl  local_address remote_address st
+   0: 00000000000000000000000000000000:1F90 00000000000000000000000000000000:0000 0A
+   1: 00000000000000000000000001000000:0050 00000000000000000000000000000000:0000 0A
+`;
+    expect(hasListener(v6, ':1F90', true)).toBe(true);
+    expect(hasListener(v6, ':0050', true)).toBe(false);
+  });
 });
 
 describe('NetnsPorts.open', () => {

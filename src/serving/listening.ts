@@ -22,7 +22,16 @@ export class NetnsPorts {
   }
 
   /** Whether some address in the namespace listens on TCP `port`; false once the process is gone. */
-  async listening(port: number): Promise<boolean> {
+  listening(port: number): Promise<boolean> {
+    return this.find(port, false);
+  }
+
+  /** Whether the app listens on `port` on every address (0.0.0.0 or ::), so 127.0.0.1 reaches it too. */
+  listeningEverywhere(port: number): Promise<boolean> {
+    return this.find(port, true);
+  }
+
+  private async find(port: number, wildcard: boolean): Promise<boolean> {
     const suffix = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
     for (const file of ['tcp', 'tcp6']) {
       let text: string;
@@ -31,20 +40,25 @@ export class NetnsPorts {
       } catch {
         continue;
       }
-      if (hasListener(text, suffix)) return true;
+      if (hasListener(text, suffix, wildcard)) return true;
     }
     return false;
   }
 }
 
-/** Whether a /proc/net/tcp table has a LISTEN (0A) row whose local address ends with `suffix`. */
-export function hasListener(table: string, suffix: string): boolean {
+/**
+ * Whether a /proc/net/tcp table has a LISTEN (0A) row whose local address ends with `suffix`
+ * (`wildcard`: and whose address is all zeros, 0.0.0.0 or ::).
+ */
+export function hasListener(table: string, suffix: string, wildcard = false): boolean {
   let at = table.indexOf('\n');
   while (at !== -1 && at < table.length) {
     const next = table.indexOf('\n', at + 1);
     const line = table.slice(at + 1, next === -1 ? undefined : next);
     const f = line.trim().split(/\s+/);
-    if (f.length > 3 && f[3] === '0A' && f[1]!.endsWith(suffix)) return true;
+    if (f.length > 3 && f[3] === '0A' && f[1]!.endsWith(suffix)) {
+      if (!wildcard || /^0+$/.test(f[1]!.slice(0, -suffix.length))) return true;
+    }
     at = next;
   }
   return false;

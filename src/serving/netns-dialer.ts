@@ -1,8 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import type { Socket } from 'node:net';
 
 /** How long a dialer process waits for another request before it exits (respawned on demand). */
 export const DIALER_IDLE_MS = 30_000;
+
+/** The helper's descriptor of the namespace (nsenter enters /proc/self/fd/4). */
+const NS_FD = 4;
 
 /**
  * What runs inside the container's network namespace (nsenter --net): says "ready", then for each
@@ -30,125 +34,175 @@ process.send('ready');
 export interface DialerEvents {
   /** A connection asked for with `request`, connected inside the namespace. */
   onSocket(s: Socket): void;
-  /** Requests will not be answered (the helper exited idle as they were sent): connect otherwise. */
+  /** Requests asked for will not be answered (the helper went idle, or one connect failed): connect otherwise. */
   onMissed(): void;
   /** The dialer stopped for good (the reason, for the log); requests not answered are missed. */
   onFailure(reason: string): void;
+}
+
+/** One run of the helper process, with the sockets asked of it. */
+interface Helper {
+  /** Set once spawned (on the next turn of the loop after `start`). */
+  child?: ChildProcess;
+  ready: boolean;
+  pending: number;
 }
 
 /**
  * Opens connections to an instance from inside its own network namespace, so the ingress talks to
  * the app over the namespace's loopback instead of through the engine's port forwarder (slirp4netns
  * copies every byte through a userland TCP stack, costing about as much CPU per request as the
- * ingress itself). A helper process (`nsenter --net=/proc/PID/ns/net node`) dials on request and
- * hands each socket over; it exits after DIALER_IDLE_MS without requests and is started again on
- * the next miss. Any failure (no nsenter, not allowed to enter the namespace, the app refusing on
- * 127.0.0.1) turns the dialer off for good: the pool keeps using the published port.
+ * ingress itself). A helper process (`nsenter --net=... node -e`) dials on request and hands each
+ * socket over; it exits after DIALER_IDLE_MS without requests and is started again on the next
+ * miss. The namespace is held open from `open` on (a descriptor, so a recycled PID can never lead
+ * elsewhere). A failure before the first socket (no nsenter, not allowed to enter, the app refusing
+ * on 127.0.0.1) turns the dialer off for good: the pool keeps using the published port; a failed
+ * connect after that only sends the waiting requests there.
  */
 export class NetnsDialer {
-  private child: ChildProcess | undefined;
-  private isReady = false;
+  private helper: Helper | undefined;
   private closed = false;
   private failed = false;
-  /** Sockets asked for and not yet delivered. */
-  private pending = 0;
+  private delivered = 0;
 
-  constructor(
-    private readonly pid: number,
+  private constructor(
+    private nsFd: number | undefined,
     private readonly port: number,
     private readonly events: DialerEvents,
+    private readonly idleMs: number,
   ) {}
+
+  /** A dialer for the namespace of process `pid`; one that fails at once when it cannot be opened. */
+  static open(pid: number, port: number, events: DialerEvents, idleMs = DIALER_IDLE_MS): NetnsDialer {
+    let fd: number | undefined;
+    let error: string | undefined;
+    try {
+      fd = openSync(`/proc/${pid}/ns/net`, 'r');
+    } catch (e) {
+      error = (e as Error).message;
+    }
+    const d = new NetnsDialer(fd, port, events, idleMs);
+    if (error !== undefined) d.fail(error);
+    return d;
+  }
 
   /** The helper runs and answers: a request now gets a socket in well under a millisecond. */
   get ready(): boolean {
-    return this.isReady && !this.closed && !this.failed;
+    return this.helper?.ready === true && this.usable;
   }
 
-  /** Starts the helper unless it runs (or the dialer cannot work); `ready` once it answers. */
+  private get usable(): boolean {
+    return !this.closed && !this.failed;
+  }
+
+  /** Starts the helper (off the caller's stack) unless it runs; `ready` once it answers. */
   start(): void {
-    if (!this.child && !this.closed && !this.failed) this.spawn();
-  }
-
-  /** Asks for one connection; it arrives through `onSocket` (or `onMissed`/`onFailure`). */
-  request(): void {
-    const child = this.child;
-    if (!this.ready || !child?.connected) {
-      this.events.onMissed();
-      return;
-    }
-    this.pending++;
-    child.send(1, (err) => {
-      // The helper went idle as this was sent: nothing more comes from it.
-      if (err && this.pending > 0) {
-        this.pending = 0;
-        this.events.onMissed();
+    if (this.helper || !this.usable) return;
+    const h: Helper = { ready: false, pending: 0 };
+    this.helper = h;
+    setImmediate(() => {
+      if (this.helper !== h || !this.usable) return;
+      try {
+        h.child = this.spawn(h);
+      } catch (e) {
+        this.fail((e as Error).message);
       }
     });
   }
 
-  /** Stops the helper; sockets already handed over stay with their owners. */
-  close(): void {
-    this.closed = true;
-    this.stop();
+  /** Asks for one connection; it arrives through `onSocket` (or `onMissed`/`onFailure`). */
+  request(): void {
+    const h = this.helper;
+    if (!h?.child?.connected || !this.ready) {
+      this.events.onMissed();
+      return;
+    }
+    h.pending++;
+    h.child.send(1, (err) => {
+      // The helper went idle as this was sent: nothing more comes from it.
+      if (err) this.retire(h);
+    });
   }
 
-  private spawn(): void {
+  /** Stops the helper and lets the namespace go; sockets already handed over stay with their owners. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.stop();
+    if (this.nsFd !== undefined) closeSync(this.nsFd);
+    this.nsFd = undefined;
+  }
+
+  private spawn(h: Helper): ChildProcess {
     const child = spawn(
       'nsenter',
-      [`--net=/proc/${this.pid}/ns/net`, '--', process.execPath, '-e', DIALER_SCRIPT],
+      [`--net=/proc/self/fd/${NS_FD}`, '--', process.execPath, '-e', DIALER_SCRIPT],
       {
-        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+        stdio: ['ignore', 'ignore', 'pipe', 'ipc', this.nsFd ?? 'ignore'],
         env: {
           PATH: process.env.PATH ?? '/usr/bin:/bin',
           TARMAC_DIAL_PORT: String(this.port),
-          TARMAC_DIAL_IDLE_MS: String(DIALER_IDLE_MS),
+          TARMAC_DIAL_IDLE_MS: String(this.idleMs),
         },
       },
     );
-    this.child = child;
+    // A helper never keeps tarmac's process alive.
+    child.unref();
+    child.channel?.unref();
     let stderr = '';
     child.stderr?.setEncoding('utf8').on('data', (d: string) => {
       if (stderr.length < 2000) stderr += d;
     });
     child.on('message', (m: unknown, handle: unknown) => {
-      if (m === 'ready') {
-        this.isReady = true;
+      if (this.helper !== h) {
+        (handle as Socket | undefined)?.destroy();
         return;
       }
-      this.pending = Math.max(0, this.pending - 1);
-      if (m === 'socket' && handle) {
-        if (this.closed) (handle as Socket).destroy();
-        else this.events.onSocket(handle as Socket);
-      } else {
-        this.fail(String(m));
+      if (m === 'ready') {
+        h.ready = true;
+        return;
       }
-    });
-    child.on('error', (e) => this.fail(e.message));
-    child.on('exit', (code) => {
-      if (this.child !== child) return;
-      this.child = undefined;
-      this.isReady = false;
-      // Exit 0 is the idle timeout; anything else (nsenter refused, node missing) ends the dialer.
-      if (code !== 0) this.fail(stderr.trim().split('\n').pop() || `exit ${code}`);
-      else if (this.pending > 0) {
-        this.pending = 0;
+      h.pending = Math.max(0, h.pending - 1);
+      if (m === 'socket' && handle) {
+        this.delivered++;
+        this.events.onSocket(handle as Socket);
+      } else if (this.delivered === 0) {
+        this.fail(String(m));
+      } else {
         this.events.onMissed();
       }
     });
+    child.on('error', (e) => {
+      if (this.helper === h) this.fail(e.message);
+    });
+    child.on('exit', (code) => {
+      if (this.helper !== h) return;
+      // Exit 0 is the idle timeout; anything else (nsenter refused, node missing) ends the dialer.
+      if (code !== 0) this.fail(stderr.trim().split('\n').pop() || `exit ${code}`);
+      else this.retire(h);
+    });
+    return child;
+  }
+
+  /** The helper `h` answers no more: the next miss starts another; whoever waited is missed. */
+  private retire(h: Helper): void {
+    if (this.helper !== h) return;
+    this.helper = undefined;
+    if (h.pending > 0) this.events.onMissed();
   }
 
   private fail(reason: string): void {
     if (this.failed || this.closed) return;
     this.failed = true;
-    this.pending = 0;
     this.stop();
+    if (this.nsFd !== undefined) closeSync(this.nsFd);
+    this.nsFd = undefined;
     this.events.onFailure(reason);
   }
 
   private stop(): void {
-    const child = this.child;
-    this.child = undefined;
-    this.isReady = false;
-    if (child && child.exitCode === null) child.kill();
+    const h = this.helper;
+    this.helper = undefined;
+    if (h?.child && h.child.exitCode === null) h.child.kill();
   }
 }

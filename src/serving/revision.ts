@@ -213,10 +213,11 @@ export class Revision {
     );
   }
 
-  /** Instances by state (tests, the console). */
   upstreamConnections(): { total: number; dialed: number } {
     return this.fleet.connections();
   }
+
+  /** Instances by state (tests, the console). */
 
   instanceCounts(): { starting: number; ready: number; draining: number } {
     return this.fleet.counts();

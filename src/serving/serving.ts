@@ -140,11 +140,12 @@ export class Serving implements DataPlane {
     this.o.onSystemLog?.(revision, severity, text);
   }
 
-  /** Instances of a revision by state (tests, metrics, the console). */
   /** Open connections to a revision's instances; `dialed`: inside their network namespace. */
   upstreamConnections(revision: string): { total: number; dialed: number } {
     return this.revisions.get(revision)?.upstreamConnections() ?? { total: 0, dialed: 0 };
   }
+
+  /** Instances of a revision by state (tests, metrics, the console). */
 
   instanceCounts(revision: string): { starting: number; ready: number; draining: number } {
     return this.revisions.get(revision)?.instanceCounts() ?? { starting: 0, ready: 0, draining: 0 };

@@ -161,3 +161,129 @@ describe('UpstreamPool', () => {
     expect(pool.size).toBe(0);
   });
 });
+
+/** Polls `ok` every 20 ms for at most 5 s. */
+async function until(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 250 && !ok(); i++) await tick();
+  expect(ok()).toBe(true);
+}
+
+// The dialer enters the network namespace of a process with nsenter (root); here its own test
+// process's, so "inside the namespace" is this host's loopback and the published port another server.
+describe.runIf(process.getuid?.() === 0)('UpstreamPool with a namespace dialer', () => {
+  const ok = (n: number, s: Socket): boolean =>
+    s.write(`HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-N: ${n}\r\n\r\nok`);
+
+  it('opens on the published port until the helper answers, then dials; published ones are not parked', async () => {
+    const published = await serve(ok);
+    const inside = await serve(ok);
+    const pool = new UpstreamPool(() => published.port, 8);
+    pool.useDialer(process.pid, inside.port);
+    expect((await exchange(pool)).body).toBe('ok');
+    expect(published.conns()).toBe(1);
+    await until(() => pool.dialerReady);
+    // The published-port connection was parked before the helper answered: it serves once more,
+    // then makes way.
+    expect((await exchange(pool)).body).toBe('ok');
+    expect(pool.size).toBe(0);
+    const r = await exchange(pool, 'POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n');
+    expect([r.status, r.body]).toEqual([200, 'ok']);
+    expect(inside.conns()).toBe(1);
+    expect(pool.directCount).toBe(1);
+    // Kept alive like any other.
+    await exchange(pool);
+    expect(inside.conns()).toBe(1);
+    pool.destroy();
+  });
+
+  it('queues a body written before the dialed socket came', async () => {
+    const published = await serve(ok);
+    let got = '';
+    const inside = createServer((s) => {
+      s.on('data', (d: Buffer) => {
+        got += d.toString('latin1');
+        if (got.endsWith('\r\n\r\nhello')) s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+      });
+    });
+    servers.push(inside);
+    await new Promise<void>((r) => inside.listen(0, '127.0.0.1', r));
+    const pool = new UpstreamPool(() => published.port, 8);
+    pool.useDialer(process.pid, (inside.address() as { port: number }).port);
+    await exchange(pool);
+    await until(() => pool.dialerReady);
+    await exchange(pool);
+    const r = new Recorder();
+    let drained = 0;
+    r.onUpstreamDrain = (): void => void drained++;
+    const conn = pool.take();
+    conn.send(r, 'PUT / HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\n\r\n', false, true);
+    // Not connected yet: taken, but the exchange is to wait for drain.
+    expect(conn.write(Buffer.from('hello'))).toBe(false);
+    conn.bodyDone();
+    await r.done;
+    expect([r.status, r.body, got.startsWith('PUT / HTTP/1.1'), drained]).toEqual([200, 'ok', true, 1]);
+    expect(pool.directCount).toBe(1);
+    pool.destroy();
+  });
+
+  it('fails a request still waiting for its dialed socket when the pool goes', async () => {
+    const published = await serve(ok);
+    const inside = await serve(() => undefined);
+    const pool = new UpstreamPool(() => published.port, 8);
+    pool.useDialer(process.pid, inside.port);
+    await exchange(pool);
+    await until(() => pool.dialerReady);
+    const r = new Recorder();
+    pool.take().send(r, 'GET / HTTP/1.1\r\nhost: x\r\n\r\n', false, false);
+    pool.destroy();
+    await r.done;
+    expect(r.error).toBe('ECONNRESET');
+  });
+
+  it('turns off when the first dial fails, sending the request to the published port', async () => {
+    const published = await serve(ok);
+    const closed = await serve(ok);
+    servers.pop()!.close();
+    const pool = new UpstreamPool(() => published.port, 8);
+    const failures: string[] = [];
+    pool.useDialer(process.pid, closed.port, (reason) => failures.push(reason));
+    await exchange(pool);
+    await until(() => pool.dialerReady);
+    expect((await exchange(pool)).body).toBe('ok');
+    expect((await exchange(pool)).body).toBe('ok');
+    expect(failures).toEqual(['error ECONNREFUSED']);
+    expect(pool.dialerReady).toBe(false);
+    expect(published.conns()).toBe(2);
+    pool.destroy();
+  });
+
+  it('fails at once for a process that is gone', () => {
+    const pool = new UpstreamPool(() => 9, 8);
+    const failures: string[] = [];
+    pool.useDialer(2 ** 22 + 1, 80, (reason) => failures.push(reason));
+    expect(failures[0]).toMatch(/ENOENT/);
+    pool.destroy();
+  });
+
+  it('lets its helper exit when idle and starts it again on the next miss', async () => {
+    const published = await serve((n, s) =>
+      s.end(`HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-N: ${n}\r\n\r\nok`),
+    );
+    const inside = await serve((n, s) =>
+      s.end(`HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-N: ${n}\r\n\r\nok`),
+    );
+    const pool = new UpstreamPool(() => published.port, 8);
+    pool.useDialer(process.pid, inside.port, undefined, 300);
+    await exchange(pool);
+    await until(() => pool.dialerReady);
+    await exchange(pool);
+    expect(inside.conns()).toBe(1);
+    await until(() => !pool.dialerReady);
+    await exchange(pool);
+    expect(published.conns()).toBe(2);
+    await until(() => pool.dialerReady);
+    await exchange(pool);
+    expect(inside.conns()).toBe(2);
+    pool.destroy();
+  });
+});

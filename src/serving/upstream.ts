@@ -141,8 +141,11 @@ export class UpstreamConn implements ResponseSink {
 
   /** Closes the socket (now, or as soon as it comes). */
   destroy(): void {
+    const wasClosed = this.closed;
     this.closed = true;
-    this.sock?.destroy();
+    if (this.sock) this.sock.destroy();
+    // No socket yet, so no 'close' will come: the request still attached fails like a reset.
+    else if (!wasClosed) queueMicrotask(() => this.onFailure('ECONNRESET'));
   }
 
   onHead(status: number, reason: string, headers: string[], contentLength: string | undefined): void {
@@ -232,16 +235,21 @@ export class UpstreamPool {
   ) {}
 
   /** Dials from inside the namespace of process `pid` (the instance is ready); the pool closes it. */
-  useDialer(pid: number, containerPort: number, onFailure?: (reason: string) => void): void {
+  useDialer(pid: number, containerPort: number, onFailure?: (reason: string) => void, idleMs?: number): void {
     if (this.destroyed) return;
-    this.dialer = new NetnsDialer(pid, containerPort, {
-      onSocket: (s) => this.delivered(s),
-      onMissed: () => this.redirect(),
-      onFailure: (reason) => {
-        this.redirect();
-        onFailure?.(reason);
+    this.dialer = NetnsDialer.open(
+      pid,
+      containerPort,
+      {
+        onSocket: (s) => this.delivered(s),
+        onMissed: () => this.redirect(),
+        onFailure: (reason) => {
+          this.redirect();
+          onFailure?.(reason);
+        },
       },
-    });
+      idleMs,
+    );
   }
 
   /** An idle connection, or a new one. */
@@ -283,6 +291,11 @@ export class UpstreamPool {
 
   get size(): number {
     return this.all.size;
+  }
+
+  /** A dialer's helper runs: a new connection is dialed inside the namespace. */
+  get dialerReady(): boolean {
+    return this.dialer?.ready === true;
   }
 
   /** Connections opened inside the instance's namespace, of `size`. */
