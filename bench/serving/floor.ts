@@ -35,7 +35,8 @@ function relay(port: number): Promise<{ port: number; close: () => void }> {
   );
 }
 
-const rig = await startRig({});
+// Both through the published port: the relay and the ingress reach the app the same way.
+const rig = await startRig({ dialInNamespace: false });
 try {
   const { url, spec } = await deployPythonApp(rig, 'floor');
   const host = new URL(url).host;

@@ -199,7 +199,6 @@ export class Fleet {
   }
 
   /** Instances by state (read on a metrics scrape). */
-
   counts(): { starting: number; ready: number; draining: number } {
     const out = { starting: 0, ready: 0, draining: 0 };
     for (const i of this.instances) {

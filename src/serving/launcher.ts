@@ -143,12 +143,11 @@ export async function launch(spec: RevisionRuntimeSpec, inst: Instance, deps: La
   // address only is reached as before: through the published port, or not at all).
   if (
     netns &&
-    state.pid &&
     deps.dialInNamespace !== false &&
     process.getuid?.() === 0 &&
     (await netns.listeningEverywhere(spec.containerPort))
   ) {
-    inst.pool.useDialer(state.pid, spec.containerPort, (reason) =>
+    inst.pool.useDialer(netns.pid, spec.containerPort, (reason) =>
       deps.logger.warn(
         { instance: inst.id, reason },
         'cannot connect inside the instance network namespace; using its published port',

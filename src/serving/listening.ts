@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
  * host in the same PID namespace, which `open` checks through the process's cgroup naming the container.
  */
 export class NetnsPorts {
-  private constructor(private readonly pid: number) {}
+  private constructor(readonly pid: number) {}
 
   /** A reader for the container's namespace, or undefined when this host cannot see it. */
   static async open(pid: number | undefined, containerId: string): Promise<NetnsPorts | undefined> {

@@ -129,8 +129,7 @@ export class NetnsDialer {
     if (this.closed) return;
     this.closed = true;
     this.stop();
-    if (this.nsFd !== undefined) closeSync(this.nsFd);
-    this.nsFd = undefined;
+    this.releaseNamespace();
   }
 
   private spawn(h: Helper): ChildProcess {
@@ -195,9 +194,13 @@ export class NetnsDialer {
     if (this.failed || this.closed) return;
     this.failed = true;
     this.stop();
+    this.releaseNamespace();
+    this.events.onFailure(reason);
+  }
+
+  private releaseNamespace(): void {
     if (this.nsFd !== undefined) closeSync(this.nsFd);
     this.nsFd = undefined;
-    this.events.onFailure(reason);
   }
 
   private stop(): void {

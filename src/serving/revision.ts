@@ -218,7 +218,6 @@ export class Revision {
   }
 
   /** Instances by state (tests, the console). */
-
   instanceCounts(): { starting: number; ready: number; draining: number } {
     return this.fleet.counts();
   }

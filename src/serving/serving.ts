@@ -146,7 +146,6 @@ export class Serving implements DataPlane {
   }
 
   /** Instances of a revision by state (tests, metrics, the console). */
-
   instanceCounts(revision: string): { starting: number; ready: number; draining: number } {
     return this.revisions.get(revision)?.instanceCounts() ?? { starting: 0, ready: 0, draining: 0 };
   }

@@ -29,8 +29,7 @@ export class UpstreamConn implements ResponseSink {
   /** The request's body is still being written. */
   private bodyPending = false;
   private paused = false;
-  /** Opened inside the instance's network namespace (NetnsDialer), not on the published port. */
-  direct = false;
+  private dialed = false;
   /** What was written before the socket came (a dialed connection is handed over a moment later). */
   private queued: (string | Buffer)[] | undefined = [];
   /** A write was refused while queued: the exchange waits for onUpstreamDrain. */
@@ -58,9 +57,14 @@ export class UpstreamConn implements ResponseSink {
     this.attach(s, true);
   }
 
-  private attach(s: Socket, direct: boolean): void {
+  /** Opened inside the instance's network namespace (NetnsDialer), not on the published port. */
+  get direct(): boolean {
+    return this.dialed;
+  }
+
+  private attach(s: Socket, dialed: boolean): void {
     this.sock = s;
-    this.direct = direct;
+    this.dialed = dialed;
     s.on('end', () => this.onEof());
     s.on('error', (e: NodeJS.ErrnoException) => this.onFailure(e.code ?? 'ECONNRESET'));
     s.on('close', () => this.onFailure('ECONNRESET'));
